@@ -1,0 +1,164 @@
+"""The ONLY place where a case becomes clingo facts.
+
+Every fact is a ``clingo.Symbol`` built with ``Function``, ``Number`` and
+``String``; nothing the user wrote is ever turned into program text. Constants
+come only from the enumerations in ``reasoner.vocabulary``; every user text
+(codes, modifiers) is a ``String``. The predicates are the input contract in
+``asp/input.lp``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from clingo import Function, Number, String, Symbol
+
+from reasoner.case import Case, ClaimLine, CurrentDevice, Device
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+SECONDS_PER_HOUR = 3600
+
+
+def _number(value: int) -> Symbol:
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise OverflowError(f"{value} does not fit a 32-bit integer")
+    return Number(value)
+
+
+def _constant(value: StrEnum) -> Symbol:
+    return Function(value.value)
+
+
+def _truth(value: bool) -> Symbol:
+    return Function("true" if value else "false")
+
+
+def ymd(day: date) -> int:
+    """A date as the whole number YYYYMMDD, which orders like the date."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def cents(dollars: Decimal) -> int:
+    return int((dollars * 100).to_integral_value())
+
+
+def _fact(name: str, *arguments: Symbol) -> Symbol:
+    return Function(name, list(arguments))
+
+
+def case_facts(case: Case, key: int) -> list[Symbol]:
+    """Every input fact of one case, under the internal case key."""
+    return list(_all_facts(case, _number(key)))
+
+
+def _all_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
+    yield _fact("case", c)
+    yield _fact("dos", c, _number(ymd(case.date_of_service)))
+    yield from _member_facts(case, c)
+    yield from _therapy_facts(case, c)
+    yield from _device_facts(case.device, c)
+    if case.current_device is not None:
+        yield from _current_device_facts(case.current_device, c)
+    for finding, value in case.findings.items():
+        yield _fact("finding", c, _constant(finding), _truth(value))
+    for claim_line in case.claim_lines:
+        yield from _line_facts(claim_line, case.line_date(claim_line), c)
+
+
+def _member_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
+    if case.member.age is not None:
+        yield _fact("age", c, _number(case.member.age))
+    if case.member.diagnoses is None:
+        return
+    yield _fact("diagnoses_listed", c)
+    for code in case.member.diagnoses:
+        yield _fact("diagnosis", c, String(code))
+        for length in range(3, len(code) + 1):
+            yield _fact("diagnosis_prefix", c, String(code[:length]))
+
+
+def _therapy_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
+    therapy = case.therapy
+    if therapy.drug is not None:
+        yield _fact("drug", c, _constant(therapy.drug))
+    if therapy.setting is not None:
+        yield _fact("setting", c, _constant(therapy.setting))
+    if therapy.infusion_hours is not None:
+        seconds = int(therapy.infusion_hours * SECONDS_PER_HOUR)  # rounds toward zero
+        yield _fact("infusion_seconds", c, _number(seconds))
+
+
+def _device_facts(device: Device, c: Symbol) -> Iterator[Symbol]:
+    yield _fact("device_kind", c, _constant(device.kind))
+    if device.hcpcs is not None:
+        yield _fact("device_hcpcs", c, String(device.hcpcs))
+    if device.acquisition is not None:
+        yield _fact("acquisition", c, _constant(device.acquisition))
+    flags = {
+        "replacement": device.replacement,
+        "backup": device.backup,
+        "wireless_glucose_monitor": device.wireless_glucose_monitor,
+        "life_sustaining": device.life_sustaining,
+    }
+    for flag, value in flags.items():
+        if value is not None:
+            yield _fact("device_flag", c, Function(flag), _truth(value))
+    if device.purchase_price is not None:
+        yield _fact("purchase_price", c, _number(cents(device.purchase_price)))
+    if device.rental_paid_to_date is not None:
+        yield _fact("rental_paid", c, _number(cents(device.rental_paid_to_date)))
+
+
+def _current_device_facts(current: CurrentDevice, c: Symbol) -> Iterator[Symbol]:
+    if current.kind is not None:
+        yield _fact("current_device_kind", c, _constant(current.kind))
+    if current.model is not None:
+        yield _fact("current_device_model", c, _constant(current.model))
+    flags = {
+        "functioning": current.functioning,
+        "under_warranty": current.under_warranty,
+        "repairable": current.repairable,
+    }
+    for flag, value in flags.items():
+        if value is not None:
+            yield _fact("current_device_flag", c, Function(flag), _truth(value))
+    if current.received_on is not None:
+        yield _fact("current_device_received", c, _number(ymd(current.received_on)))
+
+
+def _line_facts(claim_line: ClaimLine, day: date, c: Symbol) -> Iterator[Symbol]:
+    n = _number(claim_line.line)
+    yield _fact("line", c, n)
+    yield _fact("line_code", c, n, String(claim_line.hcpcs))
+    yield _fact("line_units", c, n, _number(claim_line.units))
+    yield _fact("line_date", c, n, _number(ymd(day)), _number(day.toordinal()))
+    for modifier in claim_line.modifiers:
+        yield _fact("line_modifier", c, n, String(modifier))
+    if claim_line.amount is not None:
+        yield _fact("line_amount", c, n, _number(cents(claim_line.amount)))
+
+
+def explanation_externals(
+    version: str,
+    known_true: frozenset[str],
+    known_false: frozenset[str],
+    mode: str | None = None,
+    target: str | None = None,
+    free_attributes: frozenset[str] = frozenset(),
+) -> frozenset[Symbol]:
+    """The external atoms of asp/explain/*.lp that describe one abstract case.
+
+    The names are condition and version ids that the rules produced, never user text.
+    """
+    atoms = {Function("version_is", [Function(version)])}
+    atoms.update(Function("known", [Function(x), _truth(True)]) for x in known_true)
+    atoms.update(Function("known", [Function(x), _truth(False)]) for x in known_false)
+    if mode is not None:
+        atoms.add(Function("mode", [Function(mode)]))
+    if target is not None:
+        atoms.add(Function("target", [Function(target)]))
+    atoms.update(Function("free_attribute", [Function(a)]) for a in free_attributes)
+    return frozenset(atoms)

@@ -1,0 +1,158 @@
+"""The ONLY place that drives clingo: load, ground, solve, log capture, error mapping.
+
+Programs are loaded from the ``asp`` folder shipped inside the package (or the
+project's ``asp/`` in a source checkout). Facts arrive as Symbols and are added
+through the backend. Every message clingo logs is a rules bug (all input
+predicates are ``#defined``), so it raises ``RulesError`` instead of passing
+silently; so does clingo's own ``RuntimeError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import clingo
+from clingo import ast
+
+from reasoner.errors import RulesError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def asp_dir() -> Path:
+    """The folder of .lp files: inside the installed package, else the source tree."""
+    for candidate in (PACKAGE_DIR / "asp", PACKAGE_DIR.parent / "asp"):
+        if (candidate / "main.lp").is_file():
+            return candidate
+    raise RulesError("the rules (asp/main.lp) are not installed with the package")
+
+
+@dataclass(frozen=True)
+class SolvedModel:
+    """A copy of one model: its symbols and, for optimisation, its cost."""
+
+    symbols: tuple[clingo.Symbol, ...]
+    cost: tuple[int, ...]
+    optimal: bool
+
+
+class _LogCapture:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, code: clingo.MessageCode, message: str) -> None:
+        self.messages.append(f"{code.name}: {' '.join(message.split())}")
+
+
+def solve(
+    entries: Sequence[str],
+    facts: Iterable[clingo.Symbol],
+    arguments: Sequence[str] = (),
+    *,
+    all_atoms: bool = False,
+    on_control: Callable[[clingo.Control], None] | None = None,
+) -> list[SolvedModel]:
+    """Ground ``entries`` (file names in the asp folder) with ``facts`` and return every model."""
+    log = _LogCapture()
+    try:
+        control = clingo.Control(list(arguments), logger=log, message_limit=50)
+        for entry in entries:
+            control.load(str(asp_dir() / entry))
+        _add_facts(control, facts)
+        if on_control is not None:
+            on_control(control)
+        control.ground([("base", [])])
+        _fail_on_messages(log)
+        models: list[SolvedModel] = []
+        result = control.solve(on_model=lambda m: models.append(_copy(m, all_atoms)))
+    except RuntimeError as error:
+        detail = "; ".join(log.messages) or str(error)
+        raise RulesError(f"clingo failed: {detail}") from None
+    _fail_on_messages(log)
+    if result.unsatisfiable:
+        raise RulesError(f"the rules in {', '.join(entries)} have no answer for these facts")
+    return models
+
+
+_FACTS = ast.Location(ast.Position("<facts>", 1, 1), ast.Position("<facts>", 1, 1))
+
+
+def _add_facts(control: clingo.Control, facts: Iterable[clingo.Symbol]) -> None:
+    """Add each Symbol as a fact through the AST builder: a term, never program text.
+
+    (Facts added through ``Control.backend()`` work too, but the grounder then
+    logs spurious "no atoms over signature" messages for every ``#show``.)
+    """
+    with ast.ProgramBuilder(control) as builder:
+        for fact in facts:
+            atom = ast.SymbolicAtom(ast.SymbolicTerm(_FACTS, fact))
+            builder.add(ast.Rule(_FACTS, ast.Literal(_FACTS, ast.Sign.NoSign, atom), []))
+
+
+def _copy(model: clingo.Model, all_atoms: bool) -> SolvedModel:
+    symbols = model.symbols(atoms=True) if all_atoms else model.symbols(shown=True)
+    return SolvedModel(tuple(symbols), tuple(model.cost), model.optimality_proven)
+
+
+def _fail_on_messages(log: _LogCapture) -> None:
+    if log.messages:
+        raise RulesError("clingo reported: " + "; ".join(log.messages))
+
+
+def single_model(models: list[SolvedModel]) -> SolvedModel:
+    """The one model of a stratified program, or a RulesError."""
+    if len(models) != 1:
+        raise RulesError(f"the decision program gave {len(models)} answers, expected one")
+    return models[0]
+
+
+class PreparedProgram:
+    """A program grounded once and solved many times, its external atoms set per solve.
+
+    Not thread-safe: each process (or thread) keeps its own, see ``prepared``.
+    """
+
+    def __init__(self, entry: str, arguments: Sequence[str] = ()) -> None:
+        self._log = _LogCapture()
+        try:
+            self._control = clingo.Control(list(arguments), logger=self._log, message_limit=50)
+            self._control.load(str(asp_dir() / entry))
+            self._control.ground([("base", [])])
+        except RuntimeError as error:
+            raise RulesError(f"clingo failed on {entry}: {error}") from None
+        _fail_on_messages(self._log)
+        self._entry = entry
+        self._true: frozenset[clingo.Symbol] = frozenset()
+        self._externals = frozenset(
+            atom.symbol for atom in self._control.symbolic_atoms if atom.is_external
+        )
+
+    def solve(self, true_externals: frozenset[clingo.Symbol], models: int = 0) -> list[SolvedModel]:
+        """Every model (or the first ``models``) with exactly these externals true."""
+        unknown = true_externals - self._externals
+        if unknown:
+            raise RulesError(f"{self._entry} has no external {sorted(map(str, unknown))[0]}")
+        control = self._control
+        for symbol in self._true - true_externals:
+            control.assign_external(symbol, False)
+        for symbol in true_externals - self._true:
+            control.assign_external(symbol, True)
+        self._true = true_externals
+        control.configuration.solve.models = str(models)  # type: ignore[union-attr]
+        found: list[SolvedModel] = []
+        try:
+            control.solve(on_model=lambda m: found.append(_copy(m, False)))
+        except RuntimeError as error:
+            raise RulesError(f"clingo failed on {self._entry}: {error}") from None
+        _fail_on_messages(self._log)
+        return found
+
+
+@cache
+def prepared(entry: str, arguments: tuple[str, ...] = ()) -> PreparedProgram:
+    """One grounded program per entry and arguments, per process."""
+    return PreparedProgram(entry, arguments)

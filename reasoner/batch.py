@@ -1,0 +1,135 @@
+"""Batch decisions: JSON Lines in, one JSON line out per input line, in order.
+
+Cases are decided in chunks (one grounding per chunk); with more than one job the
+chunks go to worker processes and come back in input order. A bad line becomes an
+error record and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from reasoner.case import Case, parse_case
+from reasoner.engine import decide_all
+from reasoner.errors import ReasonerError
+
+CHUNK_LINES = 64
+
+
+@dataclass(frozen=True)
+class LineOutput:
+    """One output line, and what the summary needs to know about it."""
+
+    text: str
+    decision: str | None
+
+
+@dataclass
+class BatchSummary:
+    decisions: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+
+    def add(self, output: LineOutput) -> None:
+        if output.decision is None:
+            self.errors += 1
+        else:
+            self.decisions[output.decision] += 1
+
+    @property
+    def total(self) -> int:
+        return self.errors + sum(self.decisions.values())
+
+
+def _error_record(case_id: Any, number: int, problems: list[str]) -> LineOutput:
+    record = {"case_id": case_id, "line": number, "error": "; ".join(problems)}
+    return LineOutput(json.dumps(record, ensure_ascii=False), None)
+
+
+def _case_id_of(data: Any) -> Any:
+    if isinstance(data, dict):
+        value = data.get("case_id")
+        if isinstance(value, str | int | float | bool) or value is None:
+            return value
+    return None
+
+
+def decide_chunk(chunk: list[tuple[int, str]], explanation: bool = True) -> list[LineOutput]:
+    """Decide a chunk of numbered lines; the result has one output per line, in order."""
+    outputs: list[LineOutput | None] = [None] * len(chunk)
+    valid: list[tuple[int, Case]] = []
+    for index, (number, text) in enumerate(chunk):
+        data: Any = None
+        try:
+            if not text.strip():
+                raise ReasonerError("empty line")
+            data = json.loads(text)
+            valid.append((index, parse_case(data)))
+        except json.JSONDecodeError as error:
+            outputs[index] = _error_record(None, number, [f"not valid JSON: {error.msg}"])
+        except RecursionError:
+            outputs[index] = _error_record(None, number, ["JSON nested too deeply"])
+        except ReasonerError as error:
+            outputs[index] = _error_record(_case_id_of(data), number, error.problems())
+    for index, output in _decide_valid(valid, chunk, explanation):
+        outputs[index] = output
+    return [output for output in outputs if output is not None]
+
+
+def _decide_valid(
+    valid: list[tuple[int, Case]], chunk: list[tuple[int, str]], explanation: bool
+) -> Iterator[tuple[int, LineOutput]]:
+    try:
+        decisions = decide_all([case for _, case in valid], explanation=explanation)
+    except ReasonerError:
+        decisions = None
+    for position, (index, case) in enumerate(valid):
+        try:
+            decision = (
+                decisions[position] if decisions is not None
+                else decide_all([case], explanation=explanation)[0]
+            )
+        except ReasonerError as error:
+            yield index, _error_record(case.case_id, chunk[index][0], error.problems())
+            continue
+        text = json.dumps(decision.to_json(), ensure_ascii=False)
+        yield index, LineOutput(text, decision.decision)
+
+
+def chunks(lines: Iterable[tuple[int, str]], size: int = CHUNK_LINES) -> Iterator[list[tuple[int, str]]]:
+    iterator = iter(lines)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def run_batch(
+    lines: Iterable[tuple[int, str]], *, jobs: int = 1, explanation: bool = True
+) -> Iterator[LineOutput]:
+    """Every output line, in input order."""
+    if jobs <= 1:
+        for chunk in chunks(lines):
+            yield from decide_chunk(chunk, explanation)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending = _bounded_map(pool, chunks(lines), explanation, window=jobs * 4)
+        for outputs in pending:
+            yield from outputs
+
+
+def _bounded_map(
+    pool: ProcessPoolExecutor, work: Iterator[list[tuple[int, str]]], explanation: bool,
+    window: int,
+) -> Iterator[list[LineOutput]]:
+    """Like pool.map, in order, but never more than ``window`` chunks in flight (flat memory)."""
+    in_flight = [pool.submit(decide_chunk, chunk, explanation) for chunk in islice(work, window)]
+    while in_flight:
+        head = in_flight.pop(0)
+        next_chunk = next(work, None)
+        if next_chunk is not None:
+            in_flight.append(pool.submit(decide_chunk, next_chunk, explanation))
+        yield head.result()

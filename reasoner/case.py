@@ -1,0 +1,220 @@
+"""The input case (CONTRACT.md section 1): model, validation and JSON Schema.
+
+Validation is strict where a payer's data would be wrong: booleans must be JSON
+booleans, whole numbers must be whole, dates must be ISO dates, codes must be
+well formed. An absent optional field stays ``None`` ("unknown") all the way to
+the solver, which then gets no fact for it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from reasoner.errors import InvalidCase
+from reasoner.vocabulary import (
+    DEVICE_CODES,
+    Acquisition,
+    DeviceKind,
+    DeviceModel,
+    Drug,
+    Finding,
+    Setting,
+)
+
+ICD10_PATTERN = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
+PROCEDURE_PATTERN = re.compile(r"^(?:[A-V][0-9]{4}|[0-9]{4}[0-9A-Z])$")
+MODIFIER_PATTERN = re.compile(r"^[0-9A-Z]{2}$")
+ISO_DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+# Money is held in whole cents inside the rules; this bound keeps every sum
+# the rules make well inside clingo's 32-bit integers.
+MAX_DOLLARS = Decimal("1000000.00")
+
+
+def _iso_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE_PATTERN.match(value):
+        raise ValueError("must be an ISO date such as 2020-06-15")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real calendar date") from None
+
+
+def _text_code(pattern: re.Pattern[str], what: str, *, drop_dot: bool = False) -> Any:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"must be a text {what}")
+        code = value.strip().upper()
+        if not pattern.match(code):
+            raise ValueError(f"{value!r} is not a well-formed {what}")
+        return code.replace(".", "") if drop_dot else code
+
+    return check
+
+
+def _dollars(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError("must be a number of dollars")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("must be a number of dollars") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("must be 0 or more")
+    if amount > MAX_DOLLARS:
+        raise ValueError(f"must be at most {MAX_DOLLARS}")
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError("must have at most 2 decimals")
+    return amount
+
+
+def _hours(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError("must be a number of hours")
+    hours = Decimal(str(value))
+    if not hours.is_finite() or hours <= 0 or hours > 24:
+        raise ValueError("must be more than 0 and at most 24")
+    return hours
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Dollars = Annotated[Decimal, BeforeValidator(_dollars)]
+Hours = Annotated[Decimal, BeforeValidator(_hours)]
+DiagnosisCode = Annotated[
+    str, BeforeValidator(_text_code(ICD10_PATTERN, "ICD-10-CM code", drop_dot=True))
+]
+ProcedureCode = Annotated[str, BeforeValidator(_text_code(PROCEDURE_PATTERN, "HCPCS or CPT code"))]
+Modifier = Annotated[str, BeforeValidator(_text_code(MODIFIER_PATTERN, "two-character modifier"))]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Member(_Strict):
+    age: Annotated[StrictInt, Field(ge=0, le=130)] | None = None
+    diagnoses: list[DiagnosisCode] | None = None
+
+
+class Therapy(_Strict):
+    drug: Drug | None = None
+    setting: Setting | None = None
+    infusion_hours: Hours | None = None
+
+
+class Device(_Strict):
+    kind: DeviceKind
+    hcpcs: ProcedureCode | None = None
+    acquisition: Acquisition | None = None
+    replacement: StrictBool | None = None
+    backup: StrictBool | None = None
+    wireless_glucose_monitor: StrictBool | None = None
+    purchase_price: Dollars | None = None
+    rental_paid_to_date: Dollars | None = None
+    life_sustaining: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _code_fits_kind(self) -> Device:
+        allowed = DEVICE_CODES[self.kind]
+        if self.hcpcs is not None and self.hcpcs not in allowed:
+            raise ValueError(
+                f"hcpcs {self.hcpcs} does not fit kind {self.kind.value}"
+                f" (expected one of {', '.join(sorted(allowed))})"
+            )
+        return self
+
+
+class CurrentDevice(_Strict):
+    kind: DeviceKind | None = None
+    model: DeviceModel | None = None
+    functioning: StrictBool | None = None
+    under_warranty: StrictBool | None = None
+    repairable: StrictBool | None = None
+    received_on: IsoDate | None = None
+
+
+class ClaimLine(_Strict):
+    line: Annotated[StrictInt, Field(ge=1, le=99999)]
+    hcpcs: ProcedureCode
+    units: Annotated[StrictInt, Field(ge=1, le=999)] = 1
+    date: IsoDate | None = None
+    modifiers: list[Modifier] = Field(default_factory=list)
+    amount: Dollars | None = None
+
+
+class Case(_Strict):
+    case_id: Annotated[StrictStr, Field(max_length=128)]
+    date_of_service: IsoDate
+    member: Member = Field(default_factory=Member)
+    therapy: Therapy = Field(default_factory=Therapy)
+    device: Device
+    current_device: CurrentDevice | None = None
+    findings: dict[Finding, StrictBool] = Field(default_factory=dict)
+    claim_lines: list[ClaimLine] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_line_numbers(self) -> Case:
+        seen: set[int] = set()
+        for claim_line in self.claim_lines:
+            if claim_line.line in seen:
+                raise ValueError(f"claim_lines: line number {claim_line.line} is used twice")
+            seen.add(claim_line.line)
+        return self
+
+    def line_date(self, claim_line: ClaimLine) -> date:
+        """The line's date of service, which defaults to the case's."""
+        return claim_line.date or self.date_of_service
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "case"
+
+
+def _problem_lines(error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors(include_url=False):
+        location = tuple(p for p in item["loc"] if p not in ("function-after",))
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(f"{_field_path(location)}: {message}")
+    return problems
+
+
+def parse_case(data: object) -> Case:
+    """Validate a decoded JSON object as a case, or raise InvalidCase naming each field."""
+    if isinstance(data, Case):
+        return data
+    if not isinstance(data, dict):
+        raise InvalidCase(["case: must be a JSON object"])
+    try:
+        return Case.model_validate(data)
+    except ValidationError as error:
+        raise InvalidCase(_problem_lines(error)) from None
+
+
+def case_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the case, for integrators."""
+    return Case.model_json_schema()

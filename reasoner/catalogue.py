@@ -1,0 +1,136 @@
+"""The policy's catalogue, read from the rules themselves: clauses, conditions, labels, citations.
+
+Solved once per process with no case facts; nothing here is written by hand in
+Python, so a label or a citation changes in one place: the ``.lp`` files.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+
+import clingo
+
+from reasoner._solve import single_model, solve
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    pathway: str | None
+    verdict: str
+    order: int
+    requires: tuple[str, ...]
+    unless: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    name: str
+    start: int
+    end: int
+
+
+@dataclass
+class Catalogue:
+    clauses: dict[str, Clause] = field(default_factory=dict)
+    conditions: list[str] = field(default_factory=list)
+    fixed_by_request: frozenset[str] = frozenset()
+    labels: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    questions: dict[str, str] = field(default_factory=dict)
+    pathway_labels: dict[str, str] = field(default_factory=dict)
+    complementary: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, Version] = field(default_factory=dict)
+    rules: list[str] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)  # condition -> request attribute
+    precedence_rules: list[str] = field(default_factory=list)
+
+    def label(self, item: str) -> str:
+        return self.labels.get(item, item)
+
+    def source(self, item: str) -> str:
+        return self.sources.get(item, "")
+
+    def pathway_label(self, pathway: str) -> str:
+        return self.pathway_labels.get(pathway, pathway)
+
+
+def _text(symbol: clingo.Symbol) -> str:
+    return symbol.string if symbol.type == clingo.SymbolType.String else str(symbol)
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The catalogue of the decision program, solved once."""
+    atoms = single_model(solve(["main.lp"], [], all_atoms=True)).symbols
+    by_name: dict[tuple[str, int], list[list[str]]] = defaultdict(list)
+    numbers: dict[str, int] = {}
+    for atom in atoms:
+        args = atom.arguments
+        by_name[(atom.name, len(args))].append([_text(a) for a in args])
+        if atom.name == "clause_order":
+            numbers[str(args[0])] = args[1].number
+    return _assemble(by_name, numbers)
+
+
+def _assemble(by_name: dict[tuple[str, int], list[list[str]]], order: dict[str, int]) -> Catalogue:
+    requires: dict[str, list[str]] = defaultdict(list)
+    unless: dict[str, list[str]] = defaultdict(list)
+    for clause_id, condition in by_name[("requires", 2)]:
+        requires[clause_id].append(condition)
+    for clause_id, condition in by_name[("unless", 2)]:
+        unless[clause_id].append(condition)
+    cat = Catalogue()
+    for clause_id, pathway, verdict in by_name[("clause", 3)]:
+        cat.clauses[clause_id] = Clause(
+            clause_id,
+            None if pathway == "none" else pathway,
+            verdict,
+            order.get(clause_id, 0),
+            tuple(sorted(requires[clause_id])),
+            tuple(sorted(unless[clause_id])),
+        )
+    cat.clauses = dict(sorted(cat.clauses.items(), key=lambda item: (item[1].order, item[0])))
+    cat.conditions = sorted({row[0] for row in by_name[("condition", 1)]})
+    cat.fixed_by_request = frozenset(row[0] for row in by_name[("fixed_by_request", 1)])
+    cat.labels = {row[0]: row[1] for row in by_name[("label", 2)]}
+    cat.sources = {row[0]: row[1] for row in by_name[("source", 2)]}
+    cat.questions = {row[0]: row[1] for row in by_name[("question", 2)]}
+    cat.pathway_labels = {row[0]: row[1] for row in by_name[("pathway_label", 2)]}
+    for first, second in by_name[("complementary", 2)]:
+        cat.complementary[first] = second
+        cat.complementary[second] = first
+    for version_id, name, start, end in by_name[("version", 4)]:
+        cat.versions[version_id] = Version(version_id, name, int(start), int(end))
+    cat.rules = sorted({row[0] for row in by_name[("line_rule", 1)]})
+    precedence = {row[0] for row in by_name[("rank_rule", 1)]}
+    precedence |= {row[2] for row in by_name[("precedence_rule", 3)]}
+    cat.precedence_rules = sorted(precedence)
+    cat.attributes = {row[1]: row[0] for row in by_name[("attribute_condition", 3)]}
+    return cat
+
+
+def catalogue_rows() -> list[dict[str, str]]:
+    """Every condition, clause, precedence rule and billing rule, with label and citation."""
+    cat = catalogue()
+    rows: list[dict[str, str]] = []
+    for condition in cat.conditions:
+        kind = "request condition" if condition in cat.fixed_by_request else "condition"
+        rows.append(_row(cat, kind, condition, question=cat.questions.get(condition, "")))
+    for clause in cat.clauses.values():
+        rows.append(_row(cat, "clause", clause.id, verdict=clause.verdict,
+                         pathway=clause.pathway or "", requires=", ".join(clause.requires)))
+    for rule in cat.precedence_rules:
+        rows.append(_row(cat, "precedence rule", rule))
+    for rule in cat.rules:
+        rows.append(_row(cat, "billing rule", rule))
+    return rows
+
+
+def _row(cat: Catalogue, kind: str, item: str, **extra: str) -> dict[str, str]:
+    row = {"kind": kind, "id": item, "label": cat.label(item), "source": cat.source(item)}
+    row.update({key: value for key, value in extra.items() if value})
+    return row

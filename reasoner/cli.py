@@ -1,0 +1,186 @@
+"""The command line: thin typer commands over the package; errors mapped here, once."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reasoner.errors import InputFileError, InvalidCase, ReasonerError, RulesError
+
+app = typer.Typer(
+    name="reasoner",
+    help="Decide cases under the Portable External Infusion Pump medical policy, "
+    "with a minimal explanation tied to the policy's sentences.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_INVALID = 2
+EXIT_RULES = 3
+
+
+class CaseFormat(StrEnum):
+    tree = "tree"
+    json = "json"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _errors_to_exit() -> Iterator[None]:
+    """The one place where errors become messages and exit codes: never a traceback."""
+    try:
+        yield
+    except (InvalidCase, InputFileError) as error:
+        for problem in error.problems():
+            print(f"error: {problem}", file=sys.stderr)
+        raise typer.Exit(EXIT_INVALID) from None
+    except RulesError as error:
+        print(f"internal error in the rules: {error}", file=sys.stderr)
+        raise typer.Exit(EXIT_RULES) from None
+    except ReasonerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+@app.command()
+def check(
+    case: Annotated[str, typer.Argument(metavar="CASE.json", help="A case file, or - for standard input.")],
+    output_format: Annotated[
+        CaseFormat, typer.Option("--format", "-f", help="tree for people, json for programs.")
+    ] = CaseFormat.tree,
+) -> None:
+    """Decide one case and print the decision with its explanation."""
+    from reasoner.engine import decide
+    from reasoner.inputs import read_case_json
+    from reasoner.render import decision_tree, to_json_text
+
+    with _errors_to_exit():
+        decision = decide(read_case_json(case))
+    if output_format is CaseFormat.json:
+        print(to_json_text(decision))
+    else:
+        Console(highlight=False).print(decision_tree(decision))
+
+
+@app.command()
+def batch(
+    cases: Annotated[str, typer.Argument(metavar="CASES.jsonl", help="One case per line; - for standard input.")] = "-",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Worker processes.")] = 1,
+    explain: Annotated[bool, typer.Option("--explain/--decisions-only", help="Full explanations, or decisions and lines only.")] = True,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar and summary on standard error.")] = True,
+) -> None:
+    """Decide many cases: one JSON line out per line in, in order; bad lines become error records."""
+    from reasoner.batch import BatchSummary, run_batch
+    from reasoner.inputs import numbered_lines, open_lines
+
+    with _errors_to_exit():
+        stream = open_lines(cases)
+        sink = _open_out(out)
+        summary = BatchSummary()
+        started = time.perf_counter()
+        try:
+            lines = numbered_lines(stream, cases)
+            outputs = run_batch(lines, jobs=jobs, explanation=explain)
+            _drain(outputs, sink, summary, progress)
+        finally:
+            if stream is not sys.stdin:
+                stream.close()
+            if sink is not sys.stdout:
+                sink.close()
+    if progress:
+        _print_summary(summary, time.perf_counter() - started)
+
+
+def _open_out(out: Path | None) -> TextIO:
+    if out is None:
+        return sys.stdout
+    try:
+        return out.open("w", encoding="utf-8")
+    except OSError as error:
+        raise InputFileError(f"{out}: cannot be written ({error.strerror})") from None
+
+
+def _drain(outputs: Iterator[object], sink: TextIO, summary: object, progress: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from reasoner.batch import BatchSummary, LineOutput
+
+    assert isinstance(summary, BatchSummary)
+    columns = (TextColumn("deciding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=_stderr(), disable=not progress, transient=True) as bar:
+        task = bar.add_task("cases", total=None)
+        for output in outputs:
+            assert isinstance(output, LineOutput)
+            sink.write(output.text + "\n")
+            sink.flush()
+            summary.add(output)
+            bar.advance(task)
+
+
+def _print_summary(summary: object, seconds: float) -> None:
+    from reasoner.batch import BatchSummary
+
+    assert isinstance(summary, BatchSummary)
+    table = Table(title="batch summary", show_header=True)
+    table.add_column("result")
+    table.add_column("cases", justify="right")
+    for decision, count in sorted(summary.decisions.items()):
+        table.add_row(decision, str(count))
+    table.add_row("errors", str(summary.errors))
+    rate = summary.total / seconds if seconds > 0 else 0.0
+    table.add_row("cases per second", f"{rate:,.0f}")
+    _stderr().print(table)
+
+
+@app.command()
+def conditions(
+    output_format: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+) -> None:
+    """List every condition, clause and rule id with its label and policy citation."""
+    from reasoner.catalogue import catalogue_rows
+
+    with _errors_to_exit():
+        rows = catalogue_rows()
+    if output_format is ListFormat.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(show_lines=False, expand=True)
+    for column in ("kind", "id", "label", "citation"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["kind"], row["id"], row["label"], row["source"])
+    Console(highlight=False).print(table)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the input case."""
+    from reasoner.case import case_json_schema
+
+    print(json.dumps(case_json_schema(), indent=2))
+
+
+def main() -> None:
+    """The console script's entry point."""
+    run: Callable[[], object] = app
+    run()

@@ -1,0 +1,105 @@
+"""decide(): validate, build facts, solve, explain. The public entry point of the package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+
+from reasoner import explain
+from reasoner.explain import status
+from reasoner._facts import case_facts
+from reasoner._results import CaseResult, results_by_case
+from reasoner._solve import single_model, solve
+from reasoner.case import Case, ClaimLine, parse_case
+from reasoner.catalogue import Catalogue, catalogue
+from reasoner.decision import ConditionRef, Decision, LineDecision, RuleRef
+from reasoner.errors import RulesError
+from reasoner.warnings import case_warnings
+
+DECISION_PROGRAM = ["main.lp"]
+
+
+def decide(case: dict[str, object] | Case, *, explanation: bool = True) -> Decision:
+    """Decide one case. Raises InvalidCase for bad input, RulesError for a rules bug."""
+    return decide_all([parse_case(case)], explanation=explanation)[0]
+
+
+def decide_all(cases: Sequence[Case], *, explanation: bool = True) -> list[Decision]:
+    """Decide several valid cases in one grounding (the batch path)."""
+    results = solve_cases(cases)
+    return [
+        build_decision(case, results[key], explanation=explanation)
+        for key, case in enumerate(cases)
+    ]
+
+
+def solve_cases(cases: Sequence[Case]) -> dict[int, CaseResult]:
+    """Run the decision program on cases keyed 0..n-1."""
+    facts = _facts_of(cases)
+    results = results_by_case(single_model(solve(DECISION_PROGRAM, facts)).symbols)
+    for key in range(len(cases)):
+        if key not in results:
+            raise RulesError(f"the rules said nothing about case {key}")
+    return results
+
+
+def _facts_of(cases: Iterable[Case]) -> Iterator[object]:
+    for key, case in enumerate(cases):
+        yield from case_facts(case, key)
+
+
+def build_decision(case: Case, result: CaseResult, *, explanation: bool = True) -> Decision:
+    cat = catalogue()
+    verdict = result.decision
+    version = cat.versions[result.version].name if result.version else None
+    rule = _rule(cat, result.primary) if result.primary else None
+    summary = explain.explain(result, cat) if explanation else explain.brief(result, cat)
+    return Decision(
+        case_id=case.case_id,
+        policy_version=version,
+        decision=verdict,
+        complete=summary.complete,
+        pathway=result.pathway,
+        rule=rule,
+        satisfied=summary.satisfied,
+        missing=summary.missing,
+        more_missing=summary.more_missing,
+        questions=summary.questions,
+        lines=tuple(_line(cat, claim_line, result) for claim_line in case.claim_lines),
+        warnings=tuple(case_warnings(case)) + _rule_warnings(cat, result),
+        clauses=summary.clauses,
+        conflicts=summary.conflicts,
+    )
+
+
+def _rule(cat: Catalogue, rule_id: str) -> RuleRef:
+    return RuleRef(rule_id, cat.label(rule_id), cat.source(rule_id))
+
+
+def _line(cat: Catalogue, claim_line: ClaimLine, result: CaseResult) -> LineDecision:
+    line = result.lines.get(claim_line.line)
+    if line is None or not line.outcome or line.units_allowed is None:
+        raise RulesError(f"the rules gave no outcome for claim line {claim_line.line}")
+    amount = None
+    if claim_line.amount is not None:
+        if line.cents_allowed is None:
+            raise RulesError(f"the rules gave no amount for claim line {claim_line.line}")
+        amount = Decimal(line.cents_allowed) / 100
+    return LineDecision(
+        line=claim_line.line,
+        hcpcs=claim_line.hcpcs,
+        outcome=line.outcome,
+        units_allowed=line.units_allowed,
+        amount_allowed=amount,
+        reasons=tuple(_rule(cat, reason) for reason in sorted(set(line.reasons))),
+        missing=tuple(
+            ConditionRef(x, cat.label(x), cat.source(x), status(result, x))
+            for x in sorted(set(line.missing))
+        ),
+    )
+
+
+def _rule_warnings(cat: Catalogue, result: CaseResult) -> tuple[str, ...]:
+    return tuple(
+        f"claim line {line}: {cat.label(warning)}" for warning, line in sorted(set(result.warnings))
+    )

@@ -1,0 +1,284 @@
+"""satisfied, missing, questions, complete and the clause trace, from solver results.
+
+All reasoning is done by clingo on ``asp/explain.lp``, grounded once per process
+for one abstract case whose known conditions are external atoms (see
+docs/explanations.md). Python only chooses which literals to try and orders the
+answers.
+
+A *literal* is a condition with the value the case documents: ``(x, True)`` for
+``holds``, ``(x, False)`` for ``refuted``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from reasoner._facts import explanation_externals
+from reasoner._results import CaseResult, text
+from reasoner._solve import SolvedModel, prepared
+from reasoner.catalogue import Catalogue
+from reasoner.decision import (
+    Alternative,
+    ClauseTrace,
+    ConditionRef,
+    Conflict,
+    Question,
+    RuleRef,
+)
+
+MAX_ALTERNATIVES = 5
+EXPLAIN_ENTRY = "explain.lp"
+EXPLAIN_ARGUMENTS = ("--heuristic=Domain", "--enum-mode=domRec")
+
+Literal = tuple[str, bool]
+
+
+@dataclass(frozen=True)
+class Summary:
+    complete: bool
+    satisfied: tuple[ConditionRef, ...]
+    missing: tuple[Alternative, ...]
+    more_missing: bool
+    questions: tuple[Question, ...]
+    clauses: tuple[ClauseTrace, ...]
+    conflicts: tuple[Conflict, ...]
+
+
+class AbstractCase:
+    """Solves about one case's conditions on the prepared explanation program."""
+
+    def __init__(self, version: str, free_attributes: frozenset[str] = frozenset()) -> None:
+        self.version = version
+        self.free_attributes = free_attributes
+        self.program = prepared(EXPLAIN_ENTRY, EXPLAIN_ARGUMENTS)
+
+    def solve(
+        self, known: frozenset[Literal], mode: str | None = None, target: str | None = None,
+        models: int = 0,
+    ) -> list[SolvedModel]:
+        true = frozenset(x for x, value in known if value)
+        false = frozenset(x for x, value in known if not value)
+        externals = explanation_externals(
+            self.version, true, false, mode, target, self.free_attributes
+        )
+        return self.program.solve(externals, models)
+
+    def decision(self, known: frozenset[Literal]) -> str:
+        (model,) = self.solve(known, models=1)
+        return next(text(s.arguments[1]) for s in model.symbols if s.name == "decision")
+
+    def forced(self, known: frozenset[Literal], target: str) -> bool:
+        """No way of establishing the open conditions changes the decision from target."""
+        return not self.solve(known, "change", target, models=1)
+
+    def assumption_sets(
+        self, known: frozenset[Literal], mode: str, target: str | None = None,
+    ) -> list[tuple[frozenset[str], str | None]]:
+        """The subset-minimal sets of assumed conditions, each with the clause it leads to."""
+        found = []
+        for model in self.solve(known, mode, target):
+            assumed = frozenset(text(s.arguments[1]) for s in model.symbols if s.name == "assume")
+            primary = next(
+                (text(s.arguments[1]) for s in model.symbols if s.name == "primary"), None
+            )
+            found.append((assumed, primary))
+        return found
+
+
+def explain(result: CaseResult, cat: Catalogue) -> Summary:
+    """The full explanation of one decided case (it speaks only of conditions)."""
+    decision = result.decision
+    if result.version is None:
+        return Summary(True, (), (), False, (), (), ())
+    known = frozenset({(x, True) for x in result.holds} | {(x, False) for x in result.refuted})
+    given = {cat.attributes[x] for x, _ in known if x in cat.attributes}
+    abstract = AbstractCase(result.version, frozenset(given))
+    changes = abstract.assumption_sets(known, "change", decision)
+    complete = not changes
+    covers = abstract.assumption_sets(known, "cover") if decision != "covered" else []
+    satisfied = _satisfied(abstract, known, decision, complete, result, cat)
+    missing, more = _missing(covers, result, cat)
+    return Summary(
+        complete=complete,
+        satisfied=tuple(_ref(cat, result, x) for x, _ in satisfied),
+        missing=missing,
+        more_missing=more,
+        questions=_questions(changes, result, cat),
+        clauses=clause_traces(result, cat, covers),
+        conflicts=_conflicts(result, cat),
+    )
+
+
+def brief(result: CaseResult, cat: Catalogue) -> Summary:
+    """Decision-only mode: completeness is still a solver query; nothing else is explained."""
+    decision = result.decision
+    if result.version is None:
+        return Summary(True, (), (), False, (), (), ())
+    known = frozenset({(x, True) for x in result.holds} | {(x, False) for x in result.refuted})
+    complete = AbstractCase(result.version).forced(known, decision)
+    return Summary(complete, (), (), False, (), (), _conflicts(result, cat))
+
+
+# --- satisfied ------------------------------------------------------------------
+
+
+def _satisfied(
+    abstract: AbstractCase, known: frozenset[Literal], decision: str, complete: bool,
+    result: CaseResult, cat: Catalogue,
+) -> list[Literal]:
+    """A subset-minimal set of known literals that alone gives the decision.
+
+    Complete cases: the set *forces* the decision (no way of establishing the
+    other conditions changes it); a monotone property, minimised by QuickXplain.
+    Otherwise: with only the set known the decision is the same, minimised by
+    deletion (the property is not monotone, so each removal is re-checked).
+    """
+    preferred = set(cat.clauses[result.primary].requires) if result.primary else set()
+    ordered = sorted(known, key=lambda lit: (lit[0] not in preferred, not lit[1], lit[0]))
+    if complete:
+        return quickxplain(ordered, lambda s: abstract.forced(frozenset(s), decision))
+    return _deletion(ordered, lambda s: abstract.decision(frozenset(s)) == decision)
+
+
+def quickxplain(
+    candidates: Sequence[Literal], holds: Callable[[list[Literal]], bool]
+) -> list[Literal]:
+    """A subset-minimal subset for which the monotone property ``holds``.
+
+    Earlier candidates are preferred (kept when there is a choice).
+    """
+    if holds([]):
+        return []
+
+    def search(background: list[Literal], added: bool, todo: list[Literal]) -> list[Literal]:
+        if added and holds(background):
+            return []
+        if len(todo) == 1:
+            return list(todo)
+        half = len(todo) // 2
+        first, second = todo[:half], todo[half:]
+        kept_second = search(background + first, bool(first), second)
+        kept_first = search(background + kept_second, bool(kept_second), first)
+        return kept_first + kept_second
+
+    return search([], False, list(candidates))
+
+
+def _deletion(candidates: Sequence[Literal], holds: Callable[[list[Literal]], bool]) -> list[Literal]:
+    kept = list(candidates)
+    changed = True
+    while changed:
+        changed = False
+        for literal in reversed(list(kept)):
+            trial = [other for other in kept if other != literal]
+            if holds(trial):
+                kept, changed = trial, True
+    return kept
+
+
+# --- missing and questions ------------------------------------------------------
+
+
+def _missing(
+    covers: list[tuple[frozenset[str], str | None]], result: CaseResult, cat: Catalogue,
+) -> tuple[tuple[Alternative, ...], bool]:
+    def order(item: tuple[frozenset[str], str | None]) -> tuple[int, int, list[str]]:
+        assumed, clause = item
+        rank = cat.clauses[clause].order if clause in cat.clauses else 0
+        return (len(assumed), rank, sorted(assumed))
+
+    ranked = sorted(covers, key=order)
+    alternatives = tuple(
+        Alternative(
+            tuple(_ref(cat, result, x) for x in _condition_order(assumed, clause, cat)),
+            (_rule(cat, clause),) if clause else (),
+        )
+        for assumed, clause in ranked[:MAX_ALTERNATIVES]
+    )
+    return alternatives, len(ranked) > MAX_ALTERNATIVES
+
+
+def _condition_order(assumed: frozenset[str], clause: str | None, cat: Catalogue) -> list[str]:
+    listed = list(cat.clauses[clause].requires) if clause in cat.clauses else []
+    return sorted(assumed, key=lambda x: (listed.index(x) if x in listed else len(listed), x))
+
+
+def _questions(
+    changes: list[tuple[frozenset[str], str | None]], result: CaseResult, cat: Catalogue,
+) -> tuple[Question, ...]:
+    """Unknown conditions that could change the decision, most decisive first.
+
+    A condition's weight is the size of the smallest set it belongs to: one
+    whose answer alone changes the decision comes before one of five.
+    """
+    weight: dict[str, int] = {}
+    for assumed, _ in changes:
+        for x in assumed:
+            if x not in result.refuted:
+                weight[x] = min(weight.get(x, len(assumed)), len(assumed))
+    ordered = sorted(weight, key=lambda x: (weight[x], x))
+    return tuple(
+        Question(x, cat.questions.get(x, f"Is it documented that: {cat.label(x)}?"), cat.source(x))
+        for x in ordered
+    )
+
+
+# --- the clause trace -----------------------------------------------------------
+
+
+def status(result: CaseResult, condition: str) -> str:
+    if condition in result.holds:
+        return "met"
+    if condition in result.refuted:
+        return "not_met"
+    return "unknown"
+
+
+def _ref(cat: Catalogue, result: CaseResult, condition: str) -> ConditionRef:
+    return ConditionRef(condition, cat.label(condition), cat.source(condition),
+                        status(result, condition))
+
+
+def _rule(cat: Catalogue, rule: str) -> RuleRef:
+    return RuleRef(rule, cat.label(rule), cat.source(rule))
+
+
+def clause_status(result: CaseResult, clause_id: str, cat: Catalogue) -> str:
+    clause = cat.clauses[clause_id]
+    if clause_id in result.deciding:
+        return "deciding"
+    if clause_id in result.met:
+        return "defeated"
+    blocked = any(x in result.holds for x in clause.unless)
+    if blocked or any(x in result.refuted for x in clause.requires):
+        return "not_met"
+    return "open"
+
+
+def clause_traces(
+    result: CaseResult, cat: Catalogue,
+    covers: Sequence[tuple[frozenset[str], str | None]] = (),
+) -> tuple[ClauseTrace, ...]:
+    """The deciding clause, the met ones, and every route the request could take."""
+    shown = set(result.deciding) | set(result.met) | set(result.relevant)
+    shown.update(clause for _, clause in covers if clause)
+    traces = []
+    for clause_id, clause in cat.clauses.items():
+        if clause_id not in shown:
+            continue
+        conditions = tuple(_ref(cat, result, x) for x in clause.requires)
+        traces.append(ClauseTrace(
+            _rule(cat, clause_id), clause.pathway,
+            cat.pathway_label(clause.pathway) if clause.pathway else "",
+            clause.verdict, clause_status(result, clause_id, cat), conditions,
+        ))
+    traces.sort(key=lambda t: (t.status != "deciding", t.status != "defeated", t.status == "not_met"))
+    return tuple(traces)
+
+
+def _conflicts(result: CaseResult, cat: Catalogue) -> tuple[Conflict, ...]:
+    return tuple(
+        Conflict(winner, loser, _rule(cat, rule))
+        for winner, loser, rule in sorted(result.settled)
+    )
