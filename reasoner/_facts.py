@@ -162,3 +162,18 @@ def explanation_externals(
         atoms.add(Function("target", [Function(target)]))
     atoms.update(Function("free_attribute", [Function(a)]) for a in free_attributes)
     return frozenset(atoms)
+
+
+def vocabulary_facts(vocabularies: dict[str, list[str]], kind_codes: dict[str, list[str]]) -> list[Symbol]:
+    """The input vocabulary for `reasoner verify`: enum_value(Attribute, Value), kind_code(Kind, Code).
+
+    Enumeration values become constants; HCPCS codes become Strings, as in case facts.
+    """
+    facts = []
+    for attribute, values in vocabularies.items():
+        for value in values:
+            term = String(value) if attribute == "device_hcpcs" else Function(value)
+            facts.append(_fact("enum_value", Function(attribute), term))
+    for kind, codes in kind_codes.items():
+        facts.extend(_fact("kind_code", Function(kind), String(code)) for code in codes)
+    return facts

@@ -116,24 +116,39 @@ class PreparedProgram:
     Not thread-safe: each process (or thread) keeps its own, see ``prepared``.
     """
 
-    def __init__(self, entry: str, arguments: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        entry: str,
+        arguments: Sequence[str] = (),
+        facts: Iterable[clingo.Symbol] = (),
+        extra_files: Sequence[Path] = (),
+    ) -> None:
         self._log = _LogCapture()
         try:
             self._control = clingo.Control(list(arguments), logger=self._log, message_limit=50)
             self._control.load(str(asp_dir() / entry))
+            for path in extra_files:
+                self._control.load(str(path))
+            _add_facts(self._control, facts)
             self._control.ground([("base", [])])
         except RuntimeError as error:
-            raise RulesError(f"clingo failed on {entry}: {error}") from None
+            detail = "; ".join(self._log.messages) or str(error)
+            raise RulesError(f"clingo failed on {entry}: {detail}") from None
         _fail_on_messages(self._log)
         self._entry = entry
         self._true: frozenset[clingo.Symbol] = frozenset()
-        self._externals = frozenset(
+        self.externals = frozenset(
             atom.symbol for atom in self._control.symbolic_atoms if atom.is_external
         )
 
+    def facts_of(self, name: str, arity: int) -> list[list[clingo.Symbol]]:
+        """The arguments of every ground fact name/arity (static data of the program)."""
+        atoms = self._control.symbolic_atoms.by_signature(name, arity)
+        return [list(atom.symbol.arguments) for atom in atoms if atom.is_fact]
+
     def solve(self, true_externals: frozenset[clingo.Symbol], models: int = 0) -> list[SolvedModel]:
         """Every model (or the first ``models``) with exactly these externals true."""
-        unknown = true_externals - self._externals
+        unknown = true_externals - self.externals
         if unknown:
             raise RulesError(f"{self._entry} has no external {sorted(map(str, unknown))[0]}")
         control = self._control

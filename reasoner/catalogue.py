@@ -47,6 +47,10 @@ class Catalogue:
     rules: list[str] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)  # condition -> request attribute
     precedence_rules: list[str] = field(default_factory=list)
+    read_by_rules: frozenset[str] = frozenset()
+    sentences: dict[int, str] = field(default_factory=dict)
+    encodes: dict[int, list[str]] = field(default_factory=dict)
+    informational: dict[int, str] = field(default_factory=dict)
 
     def label(self, item: str) -> str:
         return self.labels.get(item, item)
@@ -73,7 +77,16 @@ def catalogue() -> Catalogue:
         by_name[(atom.name, len(args))].append([_text(a) for a in args])
         if atom.name == "clause_order":
             numbers[str(args[0])] = args[1].number
-    return _assemble(by_name, numbers)
+    cat = _assemble(by_name, numbers)
+    _add_sentence_map(cat, by_name)
+    return cat
+
+
+def _add_sentence_map(cat: Catalogue, by_name: dict[tuple[str, int], list[list[str]]]) -> None:
+    cat.sentences = {int(n): prefix for n, prefix in by_name[("sentence", 2)]}
+    for n, item in by_name[("encodes", 2)]:
+        cat.encodes.setdefault(int(n), []).append(item)
+    cat.informational = {int(n): reason for n, reason in by_name[("informational", 2)]}
 
 
 def _assemble(by_name: dict[tuple[str, int], list[list[str]]], order: dict[str, int]) -> Catalogue:
@@ -109,6 +122,7 @@ def _assemble(by_name: dict[tuple[str, int], list[list[str]]], order: dict[str, 
     precedence = {row[0] for row in by_name[("rank_rule", 1)]}
     precedence |= {row[2] for row in by_name[("precedence_rule", 3)]}
     cat.precedence_rules = sorted(precedence)
+    cat.read_by_rules = frozenset(row[1] for row in by_name[("reads", 2)])
     cat.attributes = {row[1]: row[0] for row in by_name[("attribute_condition", 3)]}
     return cat
 

@@ -86,8 +86,12 @@ def batch(
     cases: Annotated[str, typer.Argument(metavar="CASES.jsonl", help="One case per line; - for standard input.")] = "-",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Worker processes.")] = 1,
-    explain: Annotated[bool, typer.Option("--explain/--decisions-only", help="Full explanations, or decisions and lines only.")] = True,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar and summary on standard error.")] = True,
+    explain: Annotated[
+        bool, typer.Option("--explain/--decisions-only", help="Full explanations, or decisions and lines only.")
+    ] = True,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Progress bar and summary on standard error.")
+    ] = True,
 ) -> None:
     """Decide many cases: one JSON line out per line in, in order; bad lines become error records."""
     from reasoner.batch import BatchSummary, run_batch
@@ -170,6 +174,33 @@ def conditions(
     for row in rows:
         table.add_row(row["kind"], row["id"], row["label"], row["source"])
     Console(highlight=False).print(table)
+
+
+@app.command()
+def verify(
+    output_format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table for people, json for programs.")
+    ] = ListFormat.table,
+    show_conflicts: Annotated[
+        bool, typer.Option("--conflicts/--no-conflicts", help="List every settled conflict region (table format).")
+    ] = True,
+) -> None:
+    """Check the encoded policy: gaps, contradictions, conflicts, dead clauses, invariants, versions.
+
+    Exit status 0 only when no unresolved problem remains. Every finding comes with a
+    concrete case in the input format, ready for `reasoner check`.
+    """
+    from reasoner.render_verify import verify_view
+    from reasoner.verify import verify as run_verify
+
+    with _errors_to_exit(), _stderr().status("searching the whole input space…"):
+        report = run_verify()
+    if output_format is ListFormat.json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        Console(highlight=False).print(verify_view(report, show_conflicts=show_conflicts))
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()

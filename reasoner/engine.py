@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
+from clingo import Symbol
+
 from reasoner import explain
-from reasoner.explain import status
 from reasoner._facts import case_facts
 from reasoner._results import CaseResult, results_by_case
 from reasoner._solve import single_model, solve
@@ -14,6 +15,7 @@ from reasoner.case import Case, ClaimLine, parse_case
 from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import ConditionRef, Decision, LineDecision, RuleRef
 from reasoner.errors import RulesError
+from reasoner.explain import status
 from reasoner.warnings import case_warnings
 
 DECISION_PROGRAM = ["main.lp"]
@@ -43,7 +45,7 @@ def solve_cases(cases: Sequence[Case]) -> dict[int, CaseResult]:
     return results
 
 
-def _facts_of(cases: Iterable[Case]) -> Iterator[object]:
+def _facts_of(cases: Iterable[Case]) -> Iterator[Symbol]:
     for key, case in enumerate(cases):
         yield from case_facts(case, key)
 

@@ -52,7 +52,7 @@ def open_lines(name: str) -> TextIO:
     if name == STDIN:
         return sys.stdin
     try:
-        return open(name, encoding="utf-8")  # noqa: SIM115 - the caller closes it
+        return open(name, encoding="utf-8")
     except FileNotFoundError:
         raise InputFileError(f"{name}: no such file") from None
     except IsADirectoryError:

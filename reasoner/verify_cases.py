@@ -1,0 +1,94 @@
+"""Witnesses of `reasoner verify` turned back into cases in the input format.
+
+The inverse of asp/conditions.lp for one representative input per answer: the
+checker re-decides every case it prints, so a mistake here shows up as a
+finding that is not reproduced, never as a silent wrong answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import clingo
+
+from reasoner._results import text
+from reasoner.vocabulary import Finding
+
+# One code per diagnosis class, narrowest class first (a code of an inner
+# class also meets the wider one: E11 is diabetes, C22 is cancer pain too).
+DIAGNOSIS_CODES = {
+    "diagnosis_type1_or_type2_diabetes": "E11.9",
+    "diagnosis_diabetes": "O24.419",
+    "diagnosis_iron": "E83.111",
+    "diagnosis_thromboembolic": "I82.401",
+    "diagnosis_cancer": "C22.0",
+    "diagnosis_cancer_pain": "G89.3",
+}
+WIDER = {"diagnosis_diabetes": "diagnosis_type1_or_type2_diabetes",
+         "diagnosis_cancer_pain": "diagnosis_cancer"}
+CURRENT_FLAGS = {
+    "current_functioning": ("functioning", True),
+    "current_malfunctioning": ("functioning", False),
+    "current_out_of_warranty": ("under_warranty", False),
+    "current_not_repairable": ("repairable", False),
+}
+FINDINGS = {f.value for f in Finding}
+
+
+def witness_case(symbols: Iterable[clingo.Symbol], date: str, kind: str) -> dict[str, Any]:
+    values: dict[str, str] = {}
+    docs: dict[str, bool] = {}
+    for symbol in symbols:
+        if symbol.name == "value" and text(symbol.arguments[1]) != "unknown":
+            values[text(symbol.arguments[0])] = text(symbol.arguments[1])
+        elif symbol.name == "doc" and text(symbol.arguments[1]) != "unknown":
+            docs[text(symbol.arguments[0])] = text(symbol.arguments[1]) == "true"
+    case: dict[str, Any] = {"case_id": f"verify: {kind}", "date_of_service": date}
+    _request(case, values)
+    _documentation(case, docs)
+    return case
+
+
+def _request(case: dict[str, Any], values: dict[str, str]) -> None:
+    device: dict[str, Any] = {"kind": values["device_kind"]}
+    if "device_hcpcs" in values:
+        device["hcpcs"] = values["device_hcpcs"]
+    for flag in ("replacement", "backup", "wireless_glucose_monitor", "life_sustaining"):
+        if flag in values:
+            device[flag] = values[flag] == "true"
+    case["device"] = device
+    therapy = {key: values[key] for key in ("drug", "setting") if key in values}
+    if therapy:
+        case["therapy"] = therapy
+
+
+def _documentation(case: dict[str, Any], docs: dict[str, bool]) -> None:
+    findings = {x: value for x, value in docs.items() if x in FINDINGS}
+    if findings:
+        case["findings"] = findings
+    hours = {"infusion_at_least_8h": 12, "infusion_under_8h": 4}
+    for condition, value in hours.items():
+        if docs.get(condition):
+            case.setdefault("therapy", {})["infusion_hours"] = value
+    diagnoses = [
+        code for condition, code in DIAGNOSIS_CODES.items()
+        if docs.get(condition) and not docs.get(WIDER.get(condition, ""), False)
+    ]
+    if any(condition in docs for condition in DIAGNOSIS_CODES):
+        case["member"] = {"diagnoses": diagnoses}
+    current = _current_device(docs)
+    if current:
+        case["current_device"] = current
+
+
+def _current_device(docs: dict[str, bool]) -> dict[str, Any]:
+    current: dict[str, Any] = {}
+    for condition, (field, when_true) in CURRENT_FLAGS.items():
+        if condition in docs:
+            current[field] = when_true if docs[condition] else not when_true
+    if "current_device_eros" in docs:
+        current["model"] = "eros" if docs["current_device_eros"] else "dash"
+    if "received_in_eros_window" in docs:
+        current["received_on"] = "2019-06-01" if docs["received_in_eros_window"] else "2018-06-01"
+    return current
