@@ -18,6 +18,7 @@ from typing import Any
 from reasoner.case import Case, parse_case
 from reasoner.engine import decide_all
 from reasoner.errors import ReasonerError
+from reasoner.inputs import NOT_UTF8
 
 CHUNK_LINES = 64
 
@@ -66,6 +67,8 @@ def decide_chunk(chunk: list[tuple[int, str]], explanation: bool = True) -> list
     for index, (number, text) in enumerate(chunk):
         data: Any = None
         try:
+            if text == NOT_UTF8:
+                raise ReasonerError("line is not UTF-8 text")
             if not text.strip():
                 raise ReasonerError("empty line")
             data = json.loads(text)

@@ -103,11 +103,11 @@ def batch(
         summary = BatchSummary()
         started = time.perf_counter()
         try:
-            lines = numbered_lines(stream, cases)
+            lines = numbered_lines(stream)
             outputs = run_batch(lines, jobs=jobs, explanation=explain)
             _drain(outputs, sink, summary, progress)
         finally:
-            if stream is not sys.stdin:
+            if stream is not sys.stdin.buffer:
                 stream.close()
             if sink is not sys.stdout:
                 sink.close()

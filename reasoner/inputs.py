@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from reasoner.errors import InputFileError
 
@@ -47,12 +47,12 @@ def read_case_json(name: str) -> Any:
     return parse_json(read_text(name), "standard input" if name == STDIN else name)
 
 
-def open_lines(name: str) -> TextIO:
-    """A text stream of the JSON Lines input (not loaded whole: batch streams it)."""
+def open_lines(name: str) -> BinaryIO:
+    """A byte stream of the JSON Lines input (not loaded whole: batch streams it)."""
     if name == STDIN:
-        return sys.stdin
+        return sys.stdin.buffer
     try:
-        return open(name, encoding="utf-8")
+        return open(name, "rb")  # noqa: SIM115 - the caller closes it
     except FileNotFoundError:
         raise InputFileError(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -61,15 +61,14 @@ def open_lines(name: str) -> TextIO:
         raise InputFileError(f"{name}: cannot be read ({error.strerror})") from None
 
 
-def numbered_lines(stream: TextIO, name: str) -> Iterator[tuple[int, str]]:
-    """(line number, text) for every line; a line that is not UTF-8 is reported, not fatal."""
-    number = 0
-    while True:
-        number += 1
+NOT_UTF8 = "\ufffdnot UTF-8"  # a line that cannot be decoded; batch turns it into an error record
+
+
+def numbered_lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
+    """(line number, text) for every line; a line that is not UTF-8 comes as NOT_UTF8."""
+    for number, raw in enumerate(stream, 1):
         try:
-            text = stream.readline()
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise InputFileError(f"{name}: line {number} is not UTF-8 text") from None
-        if not text:
-            return
+            text = NOT_UTF8
         yield number, text.rstrip("\r\n")
