@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reasoner._facts import explanation_externals
 from reasoner._results import CaseResult, text
 from reasoner._solve import SolvedModel, prepared
-from reasoner.catalogue import Catalogue
+from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import (
     Alternative,
     ClauseTrace,
@@ -86,8 +87,69 @@ class AbstractCase:
         return found
 
 
+@dataclass(frozen=True)
+class ExplanationKey:
+    """Everything an explanation depends on: two cases with equal keys share it."""
+
+    version: str | None
+    decision: str
+    primary: str | None
+    holds: frozenset[str]
+    refuted: frozenset[str]
+    deciding: frozenset[str]
+    met: frozenset[str]
+    relevant: frozenset[str]
+    settled: tuple[tuple[str, str, str], ...]
+
+    @classmethod
+    def of(cls, result: CaseResult) -> ExplanationKey:
+        return cls(result.version, result.decision, result.primary, frozenset(result.holds),
+                   frozenset(result.refuted), frozenset(result.deciding), frozenset(result.met),
+                   frozenset(result.relevant), tuple(sorted(result.settled)))
+
+    def result(self) -> CaseResult:
+        return CaseResult(
+            decisions=[self.decision], version=self.version, primary=self.primary,
+            deciding=set(self.deciding), met=set(self.met), settled=list(self.settled),
+            relevant=set(self.relevant), holds=set(self.holds), refuted=set(self.refuted),
+        )
+
+
+CACHE_SIZE = 8192
+
+
 def explain(result: CaseResult, cat: Catalogue) -> Summary:
-    """The full explanation of one decided case (it speaks only of conditions)."""
+    """The full explanation of one decided case (it speaks only of conditions).
+
+    Memoised on the case's conditions: a batch of similar cases solves each profile once.
+    """
+    del cat  # the cached computation reads the (process-wide) catalogue itself
+    return _explain(ExplanationKey.of(result))
+
+
+def brief(result: CaseResult, cat: Catalogue) -> Summary:
+    """Decision-only mode: completeness is still a solver query; nothing else is explained."""
+    del cat
+    return _brief(ExplanationKey.of(result))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _explain(key: ExplanationKey) -> Summary:
+    return _explain_uncached(key.result(), catalogue())
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _brief(key: ExplanationKey) -> Summary:
+    result, cat = key.result(), catalogue()
+    decision = result.decision
+    if result.version is None:
+        return Summary(True, (), (), False, (), (), ())
+    known = frozenset({(x, True) for x in result.holds} | {(x, False) for x in result.refuted})
+    complete = AbstractCase(result.version).forced(known, decision)
+    return Summary(complete, (), (), False, (), (), _conflicts(result, cat))
+
+
+def _explain_uncached(result: CaseResult, cat: Catalogue) -> Summary:
     decision = result.decision
     if result.version is None:
         return Summary(True, (), (), False, (), (), ())
@@ -108,16 +170,6 @@ def explain(result: CaseResult, cat: Catalogue) -> Summary:
         clauses=clause_traces(result, cat, covers),
         conflicts=_conflicts(result, cat),
     )
-
-
-def brief(result: CaseResult, cat: Catalogue) -> Summary:
-    """Decision-only mode: completeness is still a solver query; nothing else is explained."""
-    decision = result.decision
-    if result.version is None:
-        return Summary(True, (), (), False, (), (), ())
-    known = frozenset({(x, True) for x in result.holds} | {(x, False) for x in result.refuted})
-    complete = AbstractCase(result.version).forced(known, decision)
-    return Summary(complete, (), (), False, (), (), _conflicts(result, cat))
 
 
 # --- satisfied ------------------------------------------------------------------

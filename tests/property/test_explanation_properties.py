@@ -1,0 +1,132 @@
+"""The explanation's promises, checked on generated cases (issue: minimal explanations).
+
+- `satisfied` alone gives the decision (forces it, when the decision is complete), and no
+  proper subset does;
+- establishing any `missing` set makes the case covered, and no proper subset does;
+- `complete` is true exactly when no answer to the unknowns changes the decision
+  (brute force over the unknowns, on cases with few of them);
+- the explanation never names a condition the case does not have in that state.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from case_establish import establish
+from case_strategies import cases
+from reasoner import decide, decide_all, parse_case
+from reasoner.catalogue import catalogue
+from reasoner.engine import solve_cases
+from reasoner.explain import AbstractCase
+from reasoner.vocabulary import Finding
+
+
+def literals(result: dict[str, Any]) -> frozenset[tuple[str, bool]]:
+    return frozenset((c["condition"], c["status"] == "met") for c in result["satisfied"])
+
+
+def abstract_for(case: dict[str, Any]) -> AbstractCase | None:
+    raw = solve_cases([parse_case(case)])[0]
+    if raw.version is None:
+        return None
+    cat = catalogue()
+    known = {*raw.holds, *raw.refuted}
+    return AbstractCase(raw.version, frozenset(cat.attributes[x] for x in known if x in cat.attributes))
+
+
+@given(cases())
+def test_satisfied_alone_gives_the_decision_and_is_minimal(case: dict[str, Any]) -> None:
+    result = decide(case).to_json()
+    abstract = abstract_for(case)
+    if abstract is None:
+        assert result["decision"] == "not_applicable" and result["satisfied"] == []
+        return
+    kept = literals(result)
+    decision = result["decision"]
+    if result["complete"]:
+        assert abstract.forced(kept, decision)
+        for literal in kept:
+            assert not abstract.forced(kept - {literal}, decision), literal
+    else:
+        assert abstract.decision(kept) == decision
+        for literal in kept:
+            assert abstract.decision(kept - {literal}) != decision, literal
+
+
+@given(cases())
+def test_each_missing_set_covers_the_case_and_is_minimal(case: dict[str, Any]) -> None:
+    result = decide(case).to_json()
+    if result["decision"] == "covered":
+        assert result["missing"] == []
+        return
+    for alternative in result["missing"][:3]:
+        conditions = [c["condition"] for c in alternative["conditions"]]
+        assert all(c["status"] in {"unknown", "not_met"} for c in alternative["conditions"])
+        assert decide(establish(case, conditions)).decision == "covered", conditions
+        smaller = [establish(case, [c for c in conditions if c != dropped]) for dropped in conditions]
+        for decision, dropped in zip(decide_all([parse_case(s) for s in smaller], explanation=False),
+                                     conditions, strict=True):
+            assert decision.decision != "covered", (conditions, dropped)
+
+
+@st.composite
+def cases_with_few_unknowns(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
+    """A case whose documentation is all known except a few items, named in the second part."""
+    case = draw(cases(known_request=True, listed_diagnoses=True))
+    case["findings"] = {f.value: draw(st.booleans()) for f in Finding}
+    case.setdefault("therapy", {})["infusion_hours"] = draw(st.sampled_from([4, 12]))
+    case["current_device"] = {
+        "functioning": draw(st.booleans()), "under_warranty": draw(st.booleans()),
+        "repairable": draw(st.booleans()), "model": draw(st.sampled_from(["eros", "dash"])),
+        "received_on": draw(st.sampled_from(["2019-06-01", "2018-06-01"])),
+    }
+    items = [*(f"findings.{f.value}" for f in Finding), "therapy.infusion_hours",
+             *(f"current_device.{k}" for k in case["current_device"])]
+    unknown = draw(st.lists(st.sampled_from(items), max_size=4, unique=True))
+    for item in unknown:
+        part, field = item.split(".")
+        del case[part][field]
+    return case, unknown
+
+
+ANSWERS: dict[str, list[Any]] = {
+    "therapy.infusion_hours": [4, 12],
+    "current_device.model": ["eros", "dash"],
+    "current_device.received_on": ["2019-06-01", "2018-06-01"],
+}
+
+
+@given(cases_with_few_unknowns())
+def test_complete_exactly_when_no_answer_changes_the_decision(drawn: tuple[dict[str, Any], list[str]]) -> None:
+    case, unknown = drawn
+    result = decide(case).to_json()
+    completions = []
+    for answers in itertools.product(*(ANSWERS.get(item, [True, False]) for item in unknown)):
+        completed = copy.deepcopy(case)
+        for item, answer in zip(unknown, answers, strict=True):
+            part, field = item.split(".")
+            completed[part][field] = answer
+        completions.append(parse_case(completed))
+    decisions = {d.decision for d in decide_all(completions, explanation=False)}
+    assert result["complete"] == (decisions == {result["decision"]}), (unknown, decisions)
+    assert (result["questions"] == []) == result["complete"]
+
+
+@given(cases())
+def test_explanation_names_only_conditions_in_the_state_it_claims(case: dict[str, Any]) -> None:
+    result = decide(case).to_json()
+    raw = solve_cases([parse_case(case)])[0]
+    for ref in result["satisfied"]:
+        assert ref["condition"] in (raw.holds if ref["status"] == "met" else raw.refuted)
+    for alternative in result["missing"]:
+        for ref in alternative["conditions"]:
+            assert ref["condition"] not in raw.holds
+            assert (ref["status"] == "not_met") == (ref["condition"] in raw.refuted)
+    for question in result["questions"]:
+        assert question["condition"] not in raw.holds | raw.refuted
+        assert question["question"].endswith("?")
