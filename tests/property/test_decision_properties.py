@@ -8,13 +8,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from case_strategies import cases
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reasoner import decide, decide_all, parse_case
 from reasoner.vocabulary import Decision, Finding
-
-from case_strategies import cases
 
 OUTCOMES = {"payable", "reduced", "denied", "not_applicable"}
 WEEKLY_LIMITED = {"A4224", "A4230", "A4231"}
@@ -126,5 +125,6 @@ def test_an_established_finding_never_removes_coverage_unless_an_exclusion_fires
     before = decide(case)
     after = decide({**case, "findings": {**case.get("findings", {}), finding: True}})
     if before.decision == "covered" and after.decision != "covered":
-        assert after.rule is not None and after.rule.rule != "criteria_not_met"
+        assert after.rule is not None
+        assert after.rule.rule != "criteria_not_met"
         assert after.pathway in {"replacement_exclusion", "epoprostenol_backup", "v_go"}
