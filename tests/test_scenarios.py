@@ -13,23 +13,53 @@ from reasoner import decide
 CASES = Path(__file__).resolve().parent / "cases"
 SCENARIOS = sorted(CASES.glob("*.yaml"))
 
+SCENARIO_KEYS = {"sentence", "rule", "polarity", "why", "case", "expect"}
+POLARITIES = {"meets", "misses"}
+EXPECT_KEYS = {
+    "decision",
+    "pathway",
+    "complete",
+    "satisfied",
+    "missing",
+    "questions",
+    "lines",
+    "warnings_contain",
+    "version",
+    "deciding",
+    "conflicts",
+}
+LINE_KEYS = {"outcome", "units_allowed", "amount_allowed", "reasons", "missing"}
+
 
 def load(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return data
 
 
+def test_there_are_scenarios() -> None:
+    assert SCENARIOS, f"no scenario files in {CASES}"
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario(path: Path) -> None:
     scenario = load(path)
-    for key in ("sentence", "rule", "polarity", "why", "case", "expect"):
+    for key in sorted(SCENARIO_KEYS):
         assert key in scenario, f"{path.name} has no {key}"
+    assert not set(scenario) - SCENARIO_KEYS, f"{path.name}: unknown keys {set(scenario) - SCENARIO_KEYS}"
+    assert scenario["polarity"] in POLARITIES, f"{path.name}: polarity must be meets or misses"
     expect = scenario["expect"]
+    assert "decision" in expect, f"{path.name}: expect has no decision"
+    assert not set(expect) - EXPECT_KEYS, f"{path.name}: unknown expect keys {set(expect) - EXPECT_KEYS}"
     result = decide(scenario["case"]).to_json()
     because = f"{path.name}: {scenario['why']} ({scenario['sentence']})"
     assert result["decision"] == expect["decision"], because
+    if "version" in expect:
+        assert result["policy"]["version"] == expect["version"], because
     if "pathway" in expect:
         assert result["pathway"] == expect["pathway"], because
+    if "deciding" in expect:
+        deciding = result["rule"]["rule"] if result["rule"] else None
+        assert deciding == expect["deciding"], because
     if "complete" in expect:
         assert result["complete"] == expect["complete"], because
     if "satisfied" in expect:
@@ -39,6 +69,9 @@ def test_scenario(path: Path) -> None:
         assert got == [set(alt) for alt in expect["missing"]], because
     if "questions" in expect:
         assert {q["condition"] for q in result["questions"]} == set(expect["questions"]), because
+    if "conflicts" in expect:
+        got_conflicts = {(c["prevailing"], c["defeated"], c["rule"]) for c in result["conflicts"]}
+        assert got_conflicts == {tuple(c) for c in expect["conflicts"]}, because
     _check_lines(result, expect.get("lines", {}), because)
     for fragment in expect.get("warnings_contain", []):
         assert any(fragment in w for w in result["warnings"]), because
@@ -47,9 +80,12 @@ def test_scenario(path: Path) -> None:
 def _check_lines(result: dict[str, Any], expected: dict[Any, Any], because: str) -> None:
     lines = {line["line"]: line for line in result["lines"]}
     for number, want in expected.items():
+        assert int(number) in lines, f"line {number} is not in the result: {because}"
         line = lines[int(number)]
         if isinstance(want, str):
             want = {"outcome": want}
+        assert not set(want) - LINE_KEYS, f"line {number}: unknown keys {set(want) - LINE_KEYS}"
+        assert "outcome" in want, f"line {number}: no outcome expected: {because}"
         assert line["outcome"] == want["outcome"], f"line {number}: {because}"
         if "units_allowed" in want:
             assert line["units_allowed"] == want["units_allowed"], f"line {number}: {because}"
