@@ -8,6 +8,7 @@ the solver, which then gets no fact for it.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -22,7 +23,8 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
 
 from reasoner.errors import InvalidCase
@@ -131,15 +133,18 @@ class Device(_Strict):
     rental_paid_to_date: Dollars | None = None
     life_sustaining: StrictBool | None = None
 
-    @model_validator(mode="after")
-    def _code_fits_kind(self) -> Device:
-        allowed = DEVICE_CODES[self.kind]
-        if self.hcpcs is not None and self.hcpcs not in allowed:
+    @field_validator("hcpcs")
+    @classmethod
+    def _code_fits_kind(cls, code: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if code is None or not isinstance(kind, DeviceKind):
+            return code
+        allowed = DEVICE_CODES[kind]
+        if code not in allowed:
             raise ValueError(
-                f"hcpcs {self.hcpcs} does not fit kind {self.kind.value}"
-                f" (expected one of {', '.join(sorted(allowed))})"
+                f"{code} does not fit device.kind {kind.value} (expected one of {', '.join(sorted(allowed))})"
             )
-        return self
+        return code
 
 
 class CurrentDevice(_Strict):
@@ -170,36 +175,44 @@ class Case(_Strict):
     findings: dict[Finding, StrictBool] = Field(default_factory=dict)
     claim_lines: list[ClaimLine] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _unique_line_numbers(self) -> Case:
+    @field_validator("claim_lines")
+    @classmethod
+    def _unique_line_numbers(cls, claim_lines: list[ClaimLine]) -> list[ClaimLine]:
         seen: set[int] = set()
-        for claim_line in self.claim_lines:
+        for claim_line in claim_lines:
             if claim_line.line in seen:
-                raise ValueError(f"claim_lines: line number {claim_line.line} is used twice")
+                raise ValueError(f"line number {claim_line.line} is used twice")
             seen.add(claim_line.line)
-        return self
+        return claim_lines
 
     def line_date(self, claim_line: ClaimLine) -> date:
         """The line's date of service, which defaults to the case's."""
         return claim_line.date or self.date_of_service
 
 
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PYDANTIC_MARKERS = {"[key]", "function-after", "function-before"}
+
+
 def _field_path(location: tuple[int | str, ...]) -> str:
+    """A dotted path; a name the user wrote that is not a plain word is quoted (one line, always)."""
     path = ""
     for part in location:
         if isinstance(part, int):
             path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
+            continue
+        if part in PYDANTIC_MARKERS:
+            continue
+        name = part if FIELD_NAME.match(part) else json.dumps(part)
+        path += f".{name}" if path else name
     return path or "case"
 
 
 def _problem_lines(error: ValidationError) -> list[str]:
     problems = []
     for item in error.errors(include_url=False):
-        location = tuple(p for p in item["loc"] if p not in ("function-after",))
-        message = item["msg"].removeprefix("Value error, ")
-        problems.append(f"{_field_path(location)}: {message}")
+        message = " ".join(item["msg"].removeprefix("Value error, ").split())
+        problems.append(f"{_field_path(tuple(item['loc']))}: {message}")
     return problems
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -106,6 +107,11 @@ def batch(
             lines = numbered_lines(stream)
             outputs = run_batch(lines, jobs=jobs, explanation=explain)
             _drain(outputs, sink, summary, progress)
+        except BrokenPipeError:
+            # The reader went away (`reasoner batch ... | head`): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(0) from None
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()

@@ -52,7 +52,7 @@ def open_lines(name: str) -> BinaryIO:
     if name == STDIN:
         return sys.stdin.buffer
     try:
-        return open(name, "rb")  # noqa: SIM115 - the caller closes it
+        return open(name, "rb")
     except FileNotFoundError:
         raise InputFileError(f"{name}: no such file") from None
     except IsADirectoryError:
