@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 
 from clingo import Function, Number, String, Symbol
 
@@ -28,12 +29,23 @@ def _number(value: int) -> Symbol:
     return Number(value)
 
 
+@cache
+def _name(name: str) -> Symbol:
+    """A constant symbol; names come from enumerations and the rules, never from user text."""
+    return Function(name)
+
+
 def _constant(value: StrEnum) -> Symbol:
-    return Function(value.value)
+    return _name(value.value)
 
 
 def _truth(value: bool) -> Symbol:
-    return Function("true" if value else "false")
+    return _name("true" if value else "false")
+
+
+@cache
+def _known(condition: str, value: bool) -> Symbol:
+    return Function("known", [_name(condition), _truth(value)])
 
 
 def ymd(day: date) -> int:
@@ -105,7 +117,7 @@ def _device_facts(device: Device, c: Symbol) -> Iterator[Symbol]:
     }
     for flag, value in flags.items():
         if value is not None:
-            yield _fact("device_flag", c, Function(flag), _truth(value))
+            yield _fact("device_flag", c, _name(flag), _truth(value))
     if device.purchase_price is not None:
         yield _fact("purchase_price", c, _number(cents(device.purchase_price)))
     if device.rental_paid_to_date is not None:
@@ -124,7 +136,7 @@ def _current_device_facts(current: CurrentDevice, c: Symbol) -> Iterator[Symbol]
     }
     for flag, value in flags.items():
         if value is not None:
-            yield _fact("current_device_flag", c, Function(flag), _truth(value))
+            yield _fact("current_device_flag", c, _name(flag), _truth(value))
     if current.received_on is not None:
         yield _fact("current_device_received", c, _number(ymd(current.received_on)))
 
@@ -153,14 +165,14 @@ def explanation_externals(
 
     The names are condition and version ids that the rules produced, never user text.
     """
-    atoms = {Function("version_is", [Function(version)])}
-    atoms.update(Function("known", [Function(x), _truth(True)]) for x in known_true)
-    atoms.update(Function("known", [Function(x), _truth(False)]) for x in known_false)
+    atoms = {Function("version_is", [_name(version)])}
+    atoms.update(_known(x, True) for x in known_true)
+    atoms.update(_known(x, False) for x in known_false)
     if mode is not None:
-        atoms.add(Function("mode", [Function(mode)]))
+        atoms.add(Function("mode", [_name(mode)]))
     if target is not None:
-        atoms.add(Function("target", [Function(target)]))
-    atoms.update(Function("free_attribute", [Function(a)]) for a in free_attributes)
+        atoms.add(Function("target", [_name(target)]))
+    atoms.update(Function("free_attribute", [_name(a)]) for a in free_attributes)
     return frozenset(atoms)
 
 

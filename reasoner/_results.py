@@ -53,8 +53,8 @@ class CaseResult:
         return self.lines.setdefault(number, LineResult())
 
 
-def _record(result: CaseResult, name: str, args: list[clingo.Symbol]) -> None:
-    first = text(args[0]) if args else ""
+def _record(result: CaseResult, name: str, args: list[str]) -> None:
+    first = args[0] if args else ""
     if name == "decision":
         result.decisions.append(first)
     elif name == "case_version":
@@ -66,33 +66,61 @@ def _record(result: CaseResult, name: str, args: list[clingo.Symbol]) -> None:
     elif name in ("deciding", "met", "relevant", "holds", "refuted"):
         getattr(result, name).add(first)
     elif name == "settled":
-        result.settled.append((first, text(args[1]), text(args[2])))
+        result.settled.append((first, args[1], args[2]))
     elif name == "violation":
         result.violations.append(first)
     else:
         _record_line(result, name, args)
 
 
-def _record_line(result: CaseResult, name: str, args: list[clingo.Symbol]) -> None:
+def _record_line(result: CaseResult, name: str, args: list[str]) -> None:
+    if name == "case_warning":
+        result.warnings.append((args[0], int(args[1])))
+        return
+    line = result.line(int(args[0]))
     if name == "line_outcome":
-        result.line(args[0].number).outcome = text(args[1])
+        line.outcome = args[1]
     elif name == "units_allowed":
-        result.line(args[0].number).units_allowed = args[1].number
+        line.units_allowed = int(args[1])
     elif name == "amount_allowed":
-        result.line(args[0].number).cents_allowed = args[1].number
+        line.cents_allowed = int(args[1])
     elif name == "line_reason":
-        result.line(args[0].number).reasons.append(text(args[1]))
+        line.reasons.append(args[1])
     elif name == "line_missing":
-        result.line(args[0].number).missing.append(text(args[1]))
-    elif name == "case_warning":
-        result.warnings.append((text(args[0]), args[1].number))
+        line.missing.append(args[1])
+
+
+def split_atom(atom: str) -> tuple[str, list[str]]:
+    """name(a,b(c,d),e) -> ("name", ["a", "b(c,d)", "e"]): one C call per atom instead of many.
+
+    The decision program shows only constants, numbers and nested terms of them (no
+    Strings), so splitting at top-level commas is exact.
+    """
+    name, _, rest = atom.partition("(")
+    args: list[str] = []
+    depth, start = 0, 0
+    body = rest[:-1]
+    for index, char in enumerate(body):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            args.append(body[start:index])
+            start = index + 1
+    if body:
+        args.append(body[start:])
+    return name, args
 
 
 def results_by_case(symbols: Iterable[clingo.Symbol]) -> dict[int, CaseResult]:
     """Group shown atoms by their first argument, the internal case key."""
     results: dict[int, CaseResult] = {}
     for symbol in symbols:
-        key, *rest = symbol.arguments
-        result = results.setdefault(key.number, CaseResult())
-        _record(result, symbol.name, rest)
+        name, args = split_atom(str(symbol))
+        key = int(args[0])
+        result = results.get(key)
+        if result is None:
+            result = results[key] = CaseResult()
+        _record(result, name, args[1:])
     return results

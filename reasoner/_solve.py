@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 
 import clingo
-from clingo import ast
 
 from reasoner.errors import RulesError
 
@@ -78,19 +77,14 @@ def solve(
     return models
 
 
-_FACTS = ast.Location(ast.Position("<facts>", 1, 1), ast.Position("<facts>", 1, 1))
-
-
 def _add_facts(control: clingo.Control, facts: Iterable[clingo.Symbol]) -> None:
-    """Add each Symbol as a fact through the AST builder: a term, never program text.
+    """Add each Symbol as a fact through the backend: a term, never program text.
 
-    (Facts added through ``Control.backend()`` work too, but the grounder then
-    logs spurious "no atoms over signature" messages for every ``#show``.)
+    (Hence the `#show p(X) : p(X).` form in the show files: see asp/show.lp.)
     """
-    with ast.ProgramBuilder(control) as builder:
+    with control.backend() as backend:
         for fact in facts:
-            atom = ast.SymbolicAtom(ast.SymbolicTerm(_FACTS, fact))
-            builder.add(ast.Rule(_FACTS, ast.Literal(_FACTS, ast.Sign.NoSign, atom), []))
+            backend.add_rule([backend.add_atom(fact)])
 
 
 def _copy(model: clingo.Model, all_atoms: bool) -> SolvedModel:
@@ -111,9 +105,11 @@ def single_model(models: list[SolvedModel]) -> SolvedModel:
 
 
 class PreparedProgram:
-    """A program grounded once and solved many times, its external atoms set per solve.
+    """A program grounded once and solved many times under assumptions.
 
-    Not thread-safe: each process (or thread) keeps its own, see ``prepared``.
+    Its external atoms are declared ``[free]``; every solve assumes each of them true
+    or false (a complete assignment, as integer literals), so no state is carried from
+    one solve to the next. Not thread-safe: each process keeps its own, see ``prepared``.
     """
 
     def __init__(
@@ -136,10 +132,11 @@ class PreparedProgram:
             raise RulesError(f"clingo failed on {entry}: {detail}") from None
         _fail_on_messages(self._log)
         self._entry = entry
-        self._true: frozenset[clingo.Symbol] = frozenset()
-        self.externals = frozenset(
-            atom.symbol for atom in self._control.symbolic_atoms if atom.is_external
-        )
+        self._literal = {
+            atom.symbol: atom.literal for atom in self._control.symbolic_atoms if atom.is_external
+        }
+        self._all_false = [-literal for literal in self._literal.values()]
+        self.externals = frozenset(self._literal)
 
     def facts_of(self, name: str, arity: int) -> list[list[clingo.Symbol]]:
         """The arguments of every ground fact name/arity (static data of the program)."""
@@ -148,19 +145,16 @@ class PreparedProgram:
 
     def solve(self, true_externals: frozenset[clingo.Symbol], models: int = 0) -> list[SolvedModel]:
         """Every model (or the first ``models``) with exactly these externals true."""
-        unknown = true_externals - self.externals
-        if unknown:
-            raise RulesError(f"{self._entry} has no external {sorted(map(str, unknown))[0]}")
+        try:
+            true = {self._literal[symbol] for symbol in true_externals}
+        except KeyError as missing:
+            raise RulesError(f"{self._entry} has no external {missing}") from None
+        assumptions = [*true, *(lit for lit in self._all_false if -lit not in true)]
         control = self._control
-        for symbol in self._true - true_externals:
-            control.assign_external(symbol, False)
-        for symbol in true_externals - self._true:
-            control.assign_external(symbol, True)
-        self._true = true_externals
         control.configuration.solve.models = str(models)  # type: ignore[union-attr]
         found: list[SolvedModel] = []
         try:
-            control.solve(on_model=lambda m: found.append(_copy(m, False)))
+            control.solve(assumptions=assumptions, on_model=lambda m: found.append(_copy(m, False)))
         except RuntimeError as error:
             raise RulesError(f"clingo failed on {self._entry}: {error}") from None
         _fail_on_messages(self._log)

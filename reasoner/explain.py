@@ -187,10 +187,29 @@ def _satisfied(
     deletion (the property is not monotone, so each removal is re-checked).
     """
     preferred = set(cat.clauses[result.primary].requires) if result.primary else set()
-    ordered = sorted(known, key=lambda lit: (lit[0] not in preferred, not lit[1], lit[0]))
+    pool = _pool(known, cat)
+    ordered = sorted(pool, key=lambda lit: (lit[0] not in preferred, not lit[1], lit[0]))
     if complete:
+        if pool != known and not abstract.forced(pool, decision):
+            ordered = sorted(known, key=lambda lit: (lit[0] not in preferred, not lit[1], lit[0]))
         return quickxplain(ordered, lambda s: abstract.forced(frozenset(s), decision))
     return _deletion(ordered, lambda s: abstract.decision(frozenset(s)) == decision)
+
+
+def _pool(known: frozenset[Literal], cat: Catalogue) -> frozenset[Literal]:
+    """The known literals less those another known literal already implies.
+
+    A request attribute with a condition that holds is pinned by it (its refuted
+    siblings follow); a condition that holds settles its complement. Any subset-minimal
+    set found in the pool is subset-minimal outright: its own subsets are in the pool.
+    """
+    holding = {x for x, value in known if value}
+    pinned = {cat.attributes[x] for x in holding if x in cat.attributes}
+    implied = {
+        (x, False) for x, value in known
+        if not value and (cat.attributes.get(x) in pinned or cat.complementary.get(x) in holding)
+    }
+    return known - implied
 
 
 def quickxplain(

@@ -1,0 +1,204 @@
+"""The speed benchmark (a script, never a test): prints every figure of docs/performance.md.
+
+    .venv/bin/python benchmarks/run.py              # the full run (20,000-case corpus)
+    .venv/bin/python benchmarks/run.py --quick      # a smaller corpus, for a first look
+
+Every figure comes from one run on one seeded corpus (benchmarks/corpus.py), beside the
+floor measured in the same run: clingo grounding and solving the decision program on
+the same facts, with nothing of ours around it but the loop. Ratios to the floor hold
+on a noisy machine where absolute figures do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import clingo  # noqa: E402
+
+from benchmarks.corpus import corpus, corpus_lines  # noqa: E402
+from reasoner import decide, parse_case  # noqa: E402
+from reasoner import explain as explain_module  # noqa: E402
+from reasoner._facts import case_facts  # noqa: E402
+from reasoner._solve import _add_facts, asp_dir  # noqa: E402
+from reasoner.batch import CHUNK_LINES, run_batch  # noqa: E402
+
+REASONER = [sys.executable, "-m", "reasoner"]
+
+
+def clear_caches() -> None:
+    explain_module._explain.cache_clear()
+    explain_module._brief.cache_clear()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def floor_rate(count: int) -> float:
+    """Cases per second of clingo alone: load, add the facts, ground and solve, chunk by chunk."""
+    cases = [parse_case(case) for case in corpus(count)]
+    chunks = [cases[i:i + CHUNK_LINES] for i in range(0, len(cases), CHUNK_LINES)]
+    facts = [[f for key, case in enumerate(chunk) for f in case_facts(case, key)] for chunk in chunks]
+    main = str(asp_dir() / "main.lp")
+    started = time.perf_counter()
+    for chunk_facts in facts:
+        control = clingo.Control()
+        control.load(main)
+        _add_facts(control, chunk_facts)
+        control.ground([("base", [])])
+        control.solve()
+    return count / (time.perf_counter() - started)
+
+
+def latency(count: int, explanation: bool) -> tuple[float, float]:
+    """decide() on single cases, each with a cold explanation cache: median and p99 in ms."""
+    times = []
+    for case in corpus(count, seed=7):
+        clear_caches()
+        started = time.perf_counter()
+        decide(case, explanation=explanation)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), percentile(times, 0.99)
+
+
+def batch_rate(count: int, jobs: int, explanation: bool) -> float:
+    clear_caches()
+    lines = list(enumerate(corpus_lines(count), 1))
+    started = time.perf_counter()
+    done = sum(1 for _ in run_batch(lines, jobs=jobs, explanation=explanation))
+    return done / (time.perf_counter() - started)
+
+
+def wall_times(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and its children, from /proc (Linux)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        todo.extend(int(child) for child in children)
+    return total
+
+
+def peak_batch_memory(count: int, jobs: int) -> tuple[float, float]:
+    """Peak resident memory (MB, whole process tree) of `reasoner batch` over a streamed corpus."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "corpus.jsonl"
+        with path.open("w") as out:
+            for line in corpus_lines(count, seed=99):
+                out.write(line + "\n")
+        command = [*REASONER, "batch", str(path), "--decisions-only", "--jobs", str(jobs),
+                   "--no-progress", "--out", os.devnull]
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT)
+        peak = 0
+        stop = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, _tree_rss_kib(process.pid))
+                time.sleep(0.2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        process.wait()
+        stop.set()
+        sampler.join()
+        return peak / 1024, count / (time.perf_counter() - started)
+
+
+def timed(label: str, action: Callable[[], object]) -> object:
+    print(f"  … {label}", file=sys.stderr, flush=True)
+    return action()
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    results: dict[str, object] = {"cases": args.cases, "explain_cases": args.explain_cases}
+    results["floor_cases_per_s"] = timed("floor", lambda: floor_rate(args.cases))
+    results["latency_ms_decision_only"] = timed("latency", lambda: latency(args.latency_cases, False))
+    results["latency_ms_with_explanation"] = timed("latency", lambda: latency(args.latency_cases, True))
+    for jobs in (1, 2):
+        results[f"batch_decisions_only_jobs{jobs}"] = timed(
+            f"batch jobs {jobs}", lambda jobs=jobs: batch_rate(args.cases, jobs, False))  # type: ignore[misc]
+        results[f"batch_explained_jobs{jobs}"] = timed(
+            f"batch explained jobs {jobs}", lambda jobs=jobs: batch_rate(args.explain_cases, jobs, True))  # type: ignore[misc]
+    results["cli_check_ms"] = timed("cli check", lambda: wall_times(
+        [*REASONER, "check", "examples/insulin-pump-type1.json", "--format", "json"], 7))
+    results["cli_verify_ms"] = timed("cli verify", lambda: wall_times(
+        [*REASONER, "verify", "--format", "json"], 3))
+    results["batch_memory_mb_and_rate"] = timed(
+        "memory", lambda: peak_batch_memory(args.memory_cases, 2))
+    results["memory_cases"] = args.memory_cases
+    return results
+
+
+def report(results: dict[str, object]) -> Iterator[str]:
+    floor = float(results["floor_cases_per_s"])  # type: ignore[arg-type]
+    yield f"corpus: {results['cases']:,} cases with claim lines (explained runs: {results['explain_cases']:,})"
+    yield f"floor (clingo alone, chunks of {CHUNK_LINES}): {floor:,.0f} cases/s"
+    for label, key in (("decide(), decision only", "latency_ms_decision_only"),
+                       ("decide(), full explanation", "latency_ms_with_explanation")):
+        median, p99 = results[key]  # type: ignore[misc]
+        yield f"{label}: median {median:.2f} ms, p99 {p99:.2f} ms (cold explanation cache)"
+    for jobs in (1, 2):
+        rate = float(results[f"batch_decisions_only_jobs{jobs}"])  # type: ignore[arg-type]
+        yield f"batch, decisions only, {jobs} job(s): {rate:,.0f} cases/s ({rate / floor:.0%} of the floor)"
+        rate = float(results[f"batch_explained_jobs{jobs}"])  # type: ignore[arg-type]
+        yield f"batch, full explanations, {jobs} job(s): {rate:,.0f} cases/s ({rate / floor:.0%} of the floor)"
+    yield f"reasoner check, whole process: median {results['cli_check_ms']:.0f} ms"
+    yield f"reasoner verify, whole process: median {results['cli_verify_ms']:.0f} ms"
+    peak, rate = results["batch_memory_mb_and_rate"]  # type: ignore[misc]
+    yield (f"batch of {results['memory_cases']:,} cases (decisions only, 2 jobs): peak memory {peak:.0f} MB "
+           f"for the whole process tree, {rate:,.0f} cases/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=20000)
+    parser.add_argument("--explain-cases", type=int, default=4000)
+    parser.add_argument("--latency-cases", type=int, default=300)
+    parser.add_argument("--memory-cases", type=int, default=200000)
+    parser.add_argument("--quick", action="store_true", help="2,000 cases, 500 explained, 20,000 for memory")
+    parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
+    args = parser.parse_args()
+    if args.quick:
+        args.cases, args.explain_cases, args.latency_cases, args.memory_cases = 2000, 500, 100, 20000
+    started = time.perf_counter()
+    results = run(args)
+    for line in report(results):
+        print(line)
+    print(f"(benchmark wall time {time.perf_counter() - started:.0f} s)")
+    if args.json:
+        print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
