@@ -138,6 +138,10 @@ class PreparedProgram:
         self._all_false = [-literal for literal in self._literal.values()]
         self.externals = frozenset(self._literal)
 
+    def static_facts(self) -> list[clingo.Symbol]:
+        """Every atom the grounding already settled as a fact (the program's static data)."""
+        return [atom.symbol for atom in self._control.symbolic_atoms if atom.is_fact]
+
     def facts_of(self, name: str, arity: int) -> list[list[clingo.Symbol]]:
         """The arguments of every ground fact name/arity (static data of the program)."""
         atoms = self._control.symbolic_atoms.by_signature(name, arity)
@@ -165,3 +169,12 @@ class PreparedProgram:
 def prepared(entry: str, arguments: tuple[str, ...] = ()) -> PreparedProgram:
     """One grounded program per entry and arguments, per process."""
     return PreparedProgram(entry, arguments)
+
+
+EXPLAIN_ENTRY = "explain.lp"
+EXPLAIN_ARGUMENTS = ("--heuristic=Domain", "--enum-mode=domRec")
+
+
+def explanation_program() -> PreparedProgram:
+    """The explanation program (asp/explain.lp), grounded once per process."""
+    return prepared(EXPLAIN_ENTRY, EXPLAIN_ARGUMENTS)

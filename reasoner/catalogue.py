@@ -12,7 +12,7 @@ from functools import cache
 
 import clingo
 
-from reasoner._solve import single_model, solve
+from reasoner._solve import explanation_program
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,9 @@ def _text(symbol: clingo.Symbol) -> str:
 
 @cache
 def catalogue() -> Catalogue:
-    """The catalogue of the decision program, solved once."""
-    atoms = single_model(solve(["main.lp"], [], all_atoms=True)).symbols
+    """The catalogue: the static facts of the rules, read once from the grounded explanation
+    program (which includes every rule file, and which explanations need anyway)."""
+    atoms = explanation_program().static_facts()
     by_name: dict[tuple[str, int], list[list[str]]] = defaultdict(list)
     numbers: dict[str, int] = {}
     for atom in atoms:

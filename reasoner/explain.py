@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from reasoner._facts import explanation_externals
 from reasoner._results import CaseResult, text
-from reasoner._solve import SolvedModel, prepared
+from reasoner._solve import SolvedModel, explanation_program
 from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import (
     Alternative,
@@ -29,8 +29,6 @@ from reasoner.decision import (
 )
 
 MAX_ALTERNATIVES = 5
-EXPLAIN_ENTRY = "explain.lp"
-EXPLAIN_ARGUMENTS = ("--heuristic=Domain", "--enum-mode=domRec")
 
 Literal = tuple[str, bool]
 
@@ -52,7 +50,7 @@ class AbstractCase:
     def __init__(self, version: str, free_attributes: frozenset[str] = frozenset()) -> None:
         self.version = version
         self.free_attributes = free_attributes
-        self.program = prepared(EXPLAIN_ENTRY, EXPLAIN_ARGUMENTS)
+        self.program = explanation_program()
 
     def solve(
         self, known: frozenset[Literal], mode: str | None = None, target: str | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.markup import escape
@@ -29,10 +28,6 @@ CLAUSE_STATUS = {
     "not_met": ("not met", "red"),
 }
 OUTCOME_STYLES = {"payable": "green", "reduced": "yellow", "denied": "red", "not_applicable": "blue"}
-
-
-def to_json_text(decision: Decision, *, indent: int | None = 2) -> str:
-    return json.dumps(decision.to_json(), indent=indent, ensure_ascii=False)
 
 
 def _cite(source: str) -> Text:
