@@ -13,12 +13,13 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reasoner.case import Case, parse_case
-from reasoner.engine import decide_all
 from reasoner.errors import ReasonerError
 from reasoner.inputs import NOT_UTF8
+
+if TYPE_CHECKING:
+    from reasoner.case import Case
 
 CHUNK_LINES = 64
 
@@ -61,7 +62,12 @@ def _case_id_of(data: Any) -> Any:
 
 
 def decide_chunk(chunk: list[tuple[int, str]], explanation: bool = True) -> list[LineOutput]:
-    """Decide a chunk of numbered lines; the result has one output per line, in order."""
+    """Decide a chunk of numbered lines; the result has one output per line, in order.
+
+    The solver and the case model load here, in the process that decides (a worker, with
+    --jobs), not in the parent that only reads and writes lines.
+    """
+    from reasoner.case import parse_case
     outputs: list[LineOutput | None] = [None] * len(chunk)
     valid: list[tuple[int, Case]] = []
     for index, (number, text) in enumerate(chunk):
@@ -87,6 +93,8 @@ def decide_chunk(chunk: list[tuple[int, str]], explanation: bool = True) -> list
 def _decide_valid(
     valid: list[tuple[int, Case]], chunk: list[tuple[int, str]], explanation: bool
 ) -> Iterator[tuple[int, LineOutput]]:
+    from reasoner.engine import decide_all
+
     try:
         decisions = decide_all([case for _, case in valid], explanation=explanation)
     except ReasonerError:

@@ -113,7 +113,7 @@ class ExplanationKey:
         )
 
 
-CACHE_SIZE = 8192
+CACHE_SIZE = 4096
 
 
 def explain(result: CaseResult, cat: Catalogue) -> Summary:
