@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from reasoner.errors import InvalidCase
@@ -43,9 +44,11 @@ PROCEDURE_PATTERN = re.compile(r"^(?:[A-V][0-9]{4}|[0-9]{4}[0-9A-Z])$")
 MODIFIER_PATTERN = re.compile(r"^[0-9A-Z]{2}$")
 ISO_DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
-# Money is held in whole cents inside the rules; this bound keeps every sum
-# the rules make well inside clingo's 32-bit integers.
+# Money is held in whole cents inside the rules; these bounds (one amount, and
+# a claim's amounts with the rent already paid) keep every sum the rules make
+# inside clingo's 32-bit integers.
 MAX_DOLLARS = Decimal("1000000.00")
+MAX_CLAIM_DOLLARS = Decimal("10000000.00")
 
 
 def _iso_date(value: Any) -> date:
@@ -175,6 +178,17 @@ class Case(_Strict):
     findings: dict[Finding, StrictBool] = Field(default_factory=dict)
     claim_lines: list[ClaimLine] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _totals_in_range(self) -> Case:
+        billed = sum((line.amount or Decimal(0)) for line in self.claim_lines)
+        paid = self.device.rental_paid_to_date or Decimal(0)
+        if billed + paid > MAX_CLAIM_DOLLARS:
+            raise ValueError(
+                f"claim_lines: the amounts billed and device.rental_paid_to_date add up to more than "
+                f"{MAX_CLAIM_DOLLARS:,} dollars"
+            )
+        return self
+
     @field_validator("claim_lines")
     @classmethod
     def _unique_line_numbers(cls, claim_lines: list[ClaimLine]) -> list[ClaimLine]:
@@ -191,6 +205,7 @@ class Case(_Strict):
 
 
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+OWN_FIELD_MESSAGE = re.compile(r"^[a-z_]+(\.[a-z_]+)*: ")
 PYDANTIC_MARKERS = {"[key]", "function-after", "function-before"}
 
 
@@ -212,7 +227,10 @@ def _problem_lines(error: ValidationError) -> list[str]:
     problems = []
     for item in error.errors(include_url=False):
         message = " ".join(item["msg"].removeprefix("Value error, ").split())
-        problems.append(f"{_field_path(tuple(item['loc']))}: {message}")
+        if not item["loc"] and OWN_FIELD_MESSAGE.match(message):
+            problems.append(message)  # a check across fields names its field itself
+        else:
+            problems.append(f"{_field_path(tuple(item['loc']))}: {message}")
     return problems
 
 
