@@ -8,6 +8,7 @@ error record and the run goes on.
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from reasoner.case import Case
 
 CHUNK_LINES = 64
+# clingo keeps every symbol it ever made for the life of the process, so a worker's memory
+# grows with the distinct facts it has seen; a fresh worker after this many chunks keeps a
+# long batch flat (a restart costs about half a second).
+CHUNKS_PER_WORKER = 150
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,8 @@ def run_batch(
         for chunk in chunks(lines):
             yield from decide_chunk(chunk, explanation)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=CHUNKS_PER_WORKER) as pool:
         pending = _bounded_map(pool, chunks(lines), explanation, window=jobs * 4)
         for outputs in pending:
             yield from outputs

@@ -13,9 +13,9 @@ from reasoner._results import CaseResult, results_by_case
 from reasoner._solve import single_model, solve
 from reasoner.case import Case, ClaimLine, parse_case
 from reasoner.catalogue import Catalogue, catalogue
-from reasoner.decision import ConditionRef, Decision, LineDecision, RuleRef
+from reasoner.decision import Decision, LineDecision
 from reasoner.errors import RulesError
-from reasoner.explain import status
+from reasoner.trace import condition_ref, rule_ref
 from reasoner.warnings import case_warnings
 
 DECISION_PROGRAM = ["main.lp"]
@@ -54,8 +54,8 @@ def build_decision(case: Case, result: CaseResult, *, explanation: bool = True) 
     cat = catalogue()
     verdict = result.decision
     version = cat.versions[result.version].name if result.version else None
-    rule = _rule(cat, result.primary) if result.primary else None
-    summary = explain.explain(result, cat) if explanation else explain.brief(result, cat)
+    rule = rule_ref(cat, result.primary) if result.primary else None
+    summary = explain.explain(result) if explanation else explain.brief(result)
     return Decision(
         case_id=case.case_id,
         policy_version=version,
@@ -74,10 +74,6 @@ def build_decision(case: Case, result: CaseResult, *, explanation: bool = True) 
     )
 
 
-def _rule(cat: Catalogue, rule_id: str) -> RuleRef:
-    return RuleRef(rule_id, cat.label(rule_id), cat.source(rule_id))
-
-
 def _line(cat: Catalogue, claim_line: ClaimLine, result: CaseResult) -> LineDecision:
     line = result.lines.get(claim_line.line)
     if line is None or not line.outcome or line.units_allowed is None:
@@ -93,11 +89,8 @@ def _line(cat: Catalogue, claim_line: ClaimLine, result: CaseResult) -> LineDeci
         outcome=line.outcome,
         units_allowed=line.units_allowed,
         amount_allowed=amount,
-        reasons=tuple(_rule(cat, reason) for reason in sorted(set(line.reasons))),
-        missing=tuple(
-            ConditionRef(x, cat.label(x), cat.source(x), status(result, x))
-            for x in sorted(set(line.missing))
-        ),
+        reasons=tuple(rule_ref(cat, reason) for reason in sorted(set(line.reasons))),
+        missing=tuple(condition_ref(cat, result, x) for x in sorted(set(line.missing))),
     )
 
 

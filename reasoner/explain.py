@@ -11,7 +11,6 @@ A *literal* is a condition with the value the case documents: ``(x, True)`` for
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,14 +18,9 @@ from reasoner._facts import explanation_externals
 from reasoner._results import CaseResult, text
 from reasoner._solve import SolvedModel, explanation_program
 from reasoner.catalogue import Catalogue, catalogue
-from reasoner.decision import (
-    Alternative,
-    ClauseTrace,
-    ConditionRef,
-    Conflict,
-    Question,
-    RuleRef,
-)
+from reasoner.decision import Alternative, ClauseTrace, ConditionRef, Conflict, Question
+from reasoner.minimal import deletion, quickxplain
+from reasoner.trace import clause_traces, condition_ref, conflicts, rule_ref
 
 MAX_ALTERNATIVES = 5
 
@@ -113,21 +107,19 @@ class ExplanationKey:
         )
 
 
-CACHE_SIZE = 4096
+CACHE_SIZE = 1024
 
 
-def explain(result: CaseResult, cat: Catalogue) -> Summary:
+def explain(result: CaseResult) -> Summary:
     """The full explanation of one decided case (it speaks only of conditions).
 
     Memoised on the case's conditions: a batch of similar cases solves each profile once.
     """
-    del cat  # the cached computation reads the (process-wide) catalogue itself
     return _explain(ExplanationKey.of(result))
 
 
-def brief(result: CaseResult, cat: Catalogue) -> Summary:
+def brief(result: CaseResult) -> Summary:
     """Decision-only mode: completeness is still a solver query; nothing else is explained."""
-    del cat
     return _brief(ExplanationKey.of(result))
 
 
@@ -144,7 +136,7 @@ def _brief(key: ExplanationKey) -> Summary:
         return Summary(True, (), (), False, (), (), ())
     known = frozenset({(x, True) for x in result.holds} | {(x, False) for x in result.refuted})
     complete = AbstractCase(result.version).forced(known, decision)
-    return Summary(complete, (), (), False, (), (), _conflicts(result, cat))
+    return Summary(complete, (), (), False, (), (), conflicts(result, cat))
 
 
 def _explain_uncached(result: CaseResult, cat: Catalogue) -> Summary:
@@ -161,12 +153,12 @@ def _explain_uncached(result: CaseResult, cat: Catalogue) -> Summary:
     missing, more = _missing(covers, result, cat)
     return Summary(
         complete=complete,
-        satisfied=tuple(_ref(cat, result, x) for x, _ in satisfied),
+        satisfied=tuple(condition_ref(cat, result, x) for x, _ in satisfied),
         missing=missing,
         more_missing=more,
         questions=_questions(changes, result, cat),
         clauses=clause_traces(result, cat, covers),
-        conflicts=_conflicts(result, cat),
+        conflicts=conflicts(result, cat),
     )
 
 
@@ -191,7 +183,7 @@ def _satisfied(
         if pool != known and not abstract.forced(pool, decision):
             ordered = sorted(known, key=lambda lit: (lit[0] not in preferred, not lit[1], lit[0]))
         return quickxplain(ordered, lambda s: abstract.forced(frozenset(s), decision))
-    return _deletion(ordered, lambda s: abstract.decision(frozenset(s)) == decision)
+    return deletion(ordered, lambda s: abstract.decision(frozenset(s)) == decision)
 
 
 def _pool(known: frozenset[Literal], cat: Catalogue) -> frozenset[Literal]:
@@ -210,42 +202,6 @@ def _pool(known: frozenset[Literal], cat: Catalogue) -> frozenset[Literal]:
     return known - implied
 
 
-def quickxplain(
-    candidates: Sequence[Literal], holds: Callable[[list[Literal]], bool]
-) -> list[Literal]:
-    """A subset-minimal subset for which the monotone property ``holds``.
-
-    Earlier candidates are preferred (kept when there is a choice).
-    """
-    if holds([]):
-        return []
-
-    def search(background: list[Literal], added: bool, todo: list[Literal]) -> list[Literal]:
-        if added and holds(background):
-            return []
-        if len(todo) == 1:
-            return list(todo)
-        half = len(todo) // 2
-        first, second = todo[:half], todo[half:]
-        kept_second = search(background + first, bool(first), second)
-        kept_first = search(background + kept_second, bool(kept_second), first)
-        return kept_first + kept_second
-
-    return search([], False, list(candidates))
-
-
-def _deletion(candidates: Sequence[Literal], holds: Callable[[list[Literal]], bool]) -> list[Literal]:
-    kept = list(candidates)
-    changed = True
-    while changed:
-        changed = False
-        for literal in reversed(list(kept)):
-            trial = [other for other in kept if other != literal]
-            if holds(trial):
-                kept, changed = trial, True
-    return kept
-
-
 # --- missing and questions ------------------------------------------------------
 
 
@@ -260,8 +216,8 @@ def _missing(
     ranked = sorted(covers, key=order)
     alternatives = tuple(
         Alternative(
-            tuple(_ref(cat, result, x) for x in _condition_order(assumed, clause, cat)),
-            (_rule(cat, clause),) if clause else (),
+            tuple(condition_ref(cat, result, x) for x in _condition_order(assumed, clause, cat)),
+            (rule_ref(cat, clause),) if clause else (),
         )
         for assumed, clause in ranked[:MAX_ALTERNATIVES]
     )
@@ -290,64 +246,4 @@ def _questions(
     return tuple(
         Question(x, cat.questions.get(x, f"Is it documented that: {cat.label(x)}?"), cat.source(x))
         for x in ordered
-    )
-
-
-# --- the clause trace -----------------------------------------------------------
-
-
-def status(result: CaseResult, condition: str) -> str:
-    if condition in result.holds:
-        return "met"
-    if condition in result.refuted:
-        return "not_met"
-    return "unknown"
-
-
-def _ref(cat: Catalogue, result: CaseResult, condition: str) -> ConditionRef:
-    return ConditionRef(condition, cat.label(condition), cat.source(condition),
-                        status(result, condition))
-
-
-def _rule(cat: Catalogue, rule: str) -> RuleRef:
-    return RuleRef(rule, cat.label(rule), cat.source(rule))
-
-
-def clause_status(result: CaseResult, clause_id: str, cat: Catalogue) -> str:
-    clause = cat.clauses[clause_id]
-    if clause_id in result.deciding:
-        return "deciding"
-    if clause_id in result.met:
-        return "defeated"
-    blocked = any(x in result.holds for x in clause.unless)
-    if blocked or any(x in result.refuted for x in clause.requires):
-        return "not_met"
-    return "open"
-
-
-def clause_traces(
-    result: CaseResult, cat: Catalogue,
-    covers: Sequence[tuple[frozenset[str], str | None]] = (),
-) -> tuple[ClauseTrace, ...]:
-    """The deciding clause, the met ones, and every route the request could take."""
-    shown = set(result.deciding) | set(result.met) | set(result.relevant)
-    shown.update(clause for _, clause in covers if clause)
-    traces = []
-    for clause_id, clause in cat.clauses.items():
-        if clause_id not in shown:
-            continue
-        conditions = tuple(_ref(cat, result, x) for x in clause.requires)
-        traces.append(ClauseTrace(
-            _rule(cat, clause_id), clause.pathway,
-            cat.pathway_label(clause.pathway) if clause.pathway else "",
-            clause.verdict, clause_status(result, clause_id, cat), conditions,
-        ))
-    traces.sort(key=lambda t: (t.status != "deciding", t.status != "defeated", t.status == "not_met"))
-    return tuple(traces)
-
-
-def _conflicts(result: CaseResult, cat: Catalogue) -> tuple[Conflict, ...]:
-    return tuple(
-        Conflict(winner, loser, _rule(cat, rule))
-        for winner, loser, rule in sorted(result.settled)
     )

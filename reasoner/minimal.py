@@ -1,0 +1,48 @@
+"""Generic minimisation of a set of literals under a property decided by the solver."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+Item = TypeVar("Item")
+
+
+def quickxplain(
+    candidates: Sequence[Item], holds: Callable[[list[Item]], bool]
+) -> list[Item]:
+    """A subset-minimal subset for which the monotone property ``holds``.
+
+    Earlier candidates are preferred (kept when there is a choice).
+    """
+    if holds([]):
+        return []
+
+    def search(background: list[Item], added: bool, todo: list[Item]) -> list[Item]:
+        if added and holds(background):
+            return []
+        if len(todo) == 1:
+            return list(todo)
+        half = len(todo) // 2
+        first, second = todo[:half], todo[half:]
+        kept_second = search(background + first, bool(first), second)
+        kept_first = search(background + kept_second, bool(kept_second), first)
+        return kept_first + kept_second
+
+    return search([], False, list(candidates))
+
+
+def deletion(candidates: Sequence[Item], holds: Callable[[list[Item]], bool]) -> list[Item]:
+    """A subset for which ``holds`` is true and stays false after removing any one item.
+
+    For a property that is not monotone: removals are repeated until none succeeds.
+    """
+    kept = list(candidates)
+    changed = True
+    while changed:
+        changed = False
+        for literal in reversed(list(kept)):
+            trial = [other for other in kept if other != literal]
+            if holds(trial):
+                kept, changed = trial, True
+    return kept
