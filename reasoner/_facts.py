@@ -21,6 +21,8 @@ from reasoner.case import Case, ClaimLine, CurrentDevice, Device
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 SECONDS_PER_HOUR = 3600
+DEVICE_FLAGS = ("replacement", "backup", "wireless_glucose_monitor", "life_sustaining")
+CURRENT_DEVICE_FLAGS = ("functioning", "under_warranty", "repairable")
 
 
 def _number(value: int) -> Symbol:
@@ -109,19 +111,19 @@ def _device_facts(device: Device, c: Symbol) -> Iterator[Symbol]:
         yield _fact("device_hcpcs", c, String(device.hcpcs))
     if device.acquisition is not None:
         yield _fact("acquisition", c, _constant(device.acquisition))
-    flags = {
-        "replacement": device.replacement,
-        "backup": device.backup,
-        "wireless_glucose_monitor": device.wireless_glucose_monitor,
-        "life_sustaining": device.life_sustaining,
-    }
-    for flag, value in flags.items():
-        if value is not None:
-            yield _fact("device_flag", c, _name(flag), _truth(value))
+    yield from _flag_facts("device_flag", c, device, DEVICE_FLAGS)
     if device.purchase_price is not None:
         yield _fact("purchase_price", c, _number(cents(device.purchase_price)))
     if device.rental_paid_to_date is not None:
         yield _fact("rental_paid", c, _number(cents(device.rental_paid_to_date)))
+
+
+def _flag_facts(predicate: str, c: Symbol, model: object, flags: tuple[str, ...]) -> Iterator[Symbol]:
+    """predicate(C, Flag, true|false) for each flag the case gives; an absent flag gives nothing."""
+    for flag in flags:
+        value = getattr(model, flag)
+        if value is not None:
+            yield _fact(predicate, c, _name(flag), _truth(value))
 
 
 def _current_device_facts(current: CurrentDevice, c: Symbol) -> Iterator[Symbol]:
@@ -129,14 +131,7 @@ def _current_device_facts(current: CurrentDevice, c: Symbol) -> Iterator[Symbol]
         yield _fact("current_device_kind", c, _constant(current.kind))
     if current.model is not None:
         yield _fact("current_device_model", c, _constant(current.model))
-    flags = {
-        "functioning": current.functioning,
-        "under_warranty": current.under_warranty,
-        "repairable": current.repairable,
-    }
-    for flag, value in flags.items():
-        if value is not None:
-            yield _fact("current_device_flag", c, _name(flag), _truth(value))
+    yield from _flag_facts("current_device_flag", c, current, CURRENT_DEVICE_FLAGS)
     if current.received_on is not None:
         yield _fact("current_device_received", c, _number(ymd(current.received_on)))
 

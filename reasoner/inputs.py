@@ -17,19 +17,23 @@ def read_text(name: str) -> str:
     """The whole text of a file, or of standard input for "-"."""
     if name == STDIN:
         return sys.stdin.read()
-    path = Path(name)
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{name}: is a folder, not a file") from None
-    except PermissionError:
-        raise InputFileError(f"{name}: permission denied") from None
+        return Path(name).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputFileError(f"{name}: is not UTF-8 text") from None
     except OSError as error:
-        raise InputFileError(f"{name}: cannot be read ({error.strerror})") from None
+        raise _unreadable(name, error) from None
+
+
+def _unreadable(name: str, error: OSError) -> InputFileError:
+    """One message per way a file cannot be opened, naming the file."""
+    if isinstance(error, FileNotFoundError):
+        return InputFileError(f"{name}: no such file")
+    if isinstance(error, IsADirectoryError):
+        return InputFileError(f"{name}: is a folder, not a file")
+    if isinstance(error, PermissionError):
+        return InputFileError(f"{name}: permission denied")
+    return InputFileError(f"{name}: cannot be read ({error.strerror})")
 
 
 def parse_json(text: str, where: str) -> Any:
@@ -53,12 +57,8 @@ def open_lines(name: str) -> BinaryIO:
         return sys.stdin.buffer
     try:
         return open(name, "rb")
-    except FileNotFoundError:
-        raise InputFileError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{name}: is a folder, not a file") from None
     except OSError as error:
-        raise InputFileError(f"{name}: cannot be read ({error.strerror})") from None
+        raise _unreadable(name, error) from None
 
 
 NOT_UTF8 = "\ufffdnot UTF-8"  # a line that cannot be decoded; batch turns it into an error record

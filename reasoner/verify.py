@@ -17,7 +17,7 @@ from typing import Any
 
 import clingo
 
-from reasoner._facts import vocabulary_facts
+from reasoner._facts import DEVICE_FLAGS, vocabulary_facts
 from reasoner._results import text
 from reasoner._solve import PreparedProgram, SolvedModel
 from reasoner.catalogue import catalogue
@@ -25,7 +25,6 @@ from reasoner.vocabulary import DEVICE_CODES, DeviceKind, Drug, Setting
 
 VERIFY_ENTRY = "verify.lp"
 CASE_DATES = {"before": "2020-01-15", "old": "2020-04-15", "new": "2020-06-15"}
-FLAGS = ("replacement", "backup", "wireless_glucose_monitor", "life_sustaining")
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ def vocabulary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         "device_kind": [k.value for k in DeviceKind],
         "device_hcpcs": codes,
     }
-    values.update({flag: ["true", "false"] for flag in FLAGS})
+    values.update({flag: ["true", "false"] for flag in DEVICE_FLAGS})
     kind_codes = {kind.value: sorted(allowed) for kind, allowed in DEVICE_CODES.items()}
     return values, kind_codes
 

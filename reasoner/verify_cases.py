@@ -12,6 +12,7 @@ from typing import Any
 
 import clingo
 
+from reasoner._facts import DEVICE_FLAGS
 from reasoner._results import text
 from reasoner.vocabulary import Finding
 
@@ -54,7 +55,7 @@ def _request(case: dict[str, Any], values: dict[str, str]) -> None:
     device: dict[str, Any] = {"kind": values["device_kind"]}
     if "device_hcpcs" in values:
         device["hcpcs"] = values["device_hcpcs"]
-    for flag in ("replacement", "backup", "wireless_glucose_monitor", "life_sustaining"):
+    for flag in DEVICE_FLAGS:
         if flag in values:
             device[flag] = values[flag] == "true"
     case["device"] = device
