@@ -22,6 +22,7 @@ class LineResult:
     cents_allowed: int | None = None
     reasons: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    causes: list[tuple[str, str]] = field(default_factory=list)  # (rule, cause term)
 
 
 @dataclass
@@ -88,6 +89,8 @@ def _record_line(result: CaseResult, name: str, args: list[str]) -> None:
         line.reasons.append(args[1])
     elif name == "line_missing":
         line.missing.append(args[1])
+    elif name == "line_cause":
+        line.causes.append((args[1], args[2]))
 
 
 def split_atom(atom: str) -> tuple[str, list[str]]:

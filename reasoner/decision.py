@@ -97,13 +97,24 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class LineReason:
+    """Why a line was cut: the rule, and what in the claim or the case made it bite."""
+
+    rule: RuleRef
+    because: tuple[dict[str, Any], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.rule.to_json(), "because": list(self.because)}
+
+
+@dataclass(frozen=True)
 class LineDecision:
     line: int
     hcpcs: str
     outcome: str
     units_allowed: int
     amount_allowed: Decimal | None
-    reasons: tuple[RuleRef, ...]
+    reasons: tuple[LineReason, ...]
     missing: tuple[ConditionRef, ...] = ()
 
     def to_json(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from reasoner._results import CaseResult, results_by_case
 from reasoner._solve import single_model, solve
 from reasoner.case import Case, ClaimLine, parse_case
 from reasoner.catalogue import Catalogue, catalogue
-from reasoner.decision import Decision, LineDecision
+from reasoner.decision import Decision, LineDecision, LineReason
 from reasoner.errors import RulesError
 from reasoner.trace import condition_ref, rule_ref
 from reasoner.warnings import case_warnings
@@ -67,17 +67,18 @@ def build_decision(case: Case, result: CaseResult, *, explanation: bool = True) 
         missing=summary.missing,
         more_missing=summary.more_missing,
         questions=summary.questions,
-        lines=tuple(_line(cat, claim_line, result) for claim_line in case.claim_lines),
+        lines=tuple(_line(cat, claim_line, result, case) for claim_line in case.claim_lines),
         warnings=tuple(case_warnings(case)) + _rule_warnings(cat, result),
         clauses=summary.clauses,
         conflicts=summary.conflicts,
     )
 
 
-def _line(cat: Catalogue, claim_line: ClaimLine, result: CaseResult) -> LineDecision:
+def _line(cat: Catalogue, claim_line: ClaimLine, result: CaseResult, case: Case) -> LineDecision:
     line = result.lines.get(claim_line.line)
     if line is None or not line.outcome or line.units_allowed is None:
         raise RulesError(f"the rules gave no outcome for claim line {claim_line.line}")
+    case_lines = {other.line: other for other in case.claim_lines}
     amount = None
     if claim_line.amount is not None:
         if line.cents_allowed is None:
@@ -89,9 +90,33 @@ def _line(cat: Catalogue, claim_line: ClaimLine, result: CaseResult) -> LineDeci
         outcome=line.outcome,
         units_allowed=line.units_allowed,
         amount_allowed=amount,
-        reasons=tuple(rule_ref(cat, reason) for reason in sorted(set(line.reasons))),
+        reasons=tuple(
+            LineReason(rule_ref(cat, reason), _causes(cat, result, case_lines, line.causes, reason))
+            for reason in sorted(set(line.reasons))
+        ),
         missing=tuple(condition_ref(cat, result, x) for x in sorted(set(line.missing))),
     )
+
+
+def _causes(
+    cat: Catalogue, result: CaseResult, case_lines: dict[int, ClaimLine],
+    causes: list[tuple[str, str]], reason: str,
+) -> tuple[dict[str, object], ...]:
+    """The causes the rules gave for one reason: other lines, conditions, or inputs."""
+    found: list[dict[str, object]] = []
+    for rule, cause in sorted(set(causes)):
+        if rule != reason:
+            continue
+        kind, _, inner = cause.partition("(")
+        if kind == "line":
+            number = int(inner.rstrip(")"))
+            found.append({"line": number, "hcpcs": case_lines[number].hcpcs})
+        elif kind == "condition":
+            ref = condition_ref(cat, result, inner.rstrip(")"))
+            found.append({"condition": ref.condition, "label": ref.label, "status": ref.status})
+        else:
+            found.append({"input": cause, "label": cat.label(cause)})
+    return tuple(found)
 
 
 def _rule_warnings(cat: Catalogue, result: CaseResult) -> tuple[str, ...]:

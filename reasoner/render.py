@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
 from rich.text import Text
 from rich.tree import Tree
 
@@ -131,15 +130,18 @@ def _add_lines(root: Tree, lines: tuple[LineDecision, ...]) -> None:
             text.append(f", ${line.amount_allowed:,.2f} allowed")
         branch = node.add(text)
         for reason in line.reasons:
-            reason_node = branch.add(Text.assemble(reason.label, (f" [{reason.rule}]", "dim")))
-            reason_node.add(Text(reason.source, style="dim italic"))
+            rule = reason.rule
+            reason_node = branch.add(Text.assemble(rule.label, (f" [{rule.rule}]", "dim")))
+            reason_node.add(Text(rule.source, style="dim italic"))
+            for cause in reason.because:
+                reason_node.add(Text.assemble(("because: ", "bold"), _cause(cause)))
         for ref in line.missing:
             branch.add(Text.assemble(("would be paid if: ", "yellow"), _condition(ref)))
 
 
-def conditions_table_rows(catalogue_rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
-    """Rows (kind, id, label, citation) for `reasoner conditions`, escaped for rich."""
-    return [
-        (row["kind"], escape(row["id"]), escape(row["label"]), escape(row["source"]))
-        for row in catalogue_rows
-    ]
+def _cause(cause: dict[str, Any]) -> str:
+    if "line" in cause:
+        return f"line {cause['line']} ({cause['hcpcs']})"
+    if "condition" in cause:
+        return f"{cause['label']} [{cause['status']}]"
+    return str(cause["label"])
