@@ -140,6 +140,8 @@ def _line_facts(claim_line: ClaimLine, day: date, c: Symbol) -> Iterator[Symbol]
     n = _number(claim_line.line)
     yield _fact("line", c, n)
     yield _fact("line_code", c, n, String(claim_line.hcpcs))
+    if claim_line.hcpcs.isdigit():
+        yield _fact("line_code_number", c, n, _number(int(claim_line.hcpcs)))
     yield _fact("line_units", c, n, _number(claim_line.units))
     yield _fact("line_date", c, n, _number(ymd(day)), _number(day.toordinal()))
     for modifier in claim_line.modifiers:
@@ -171,6 +173,11 @@ def explanation_externals(
     return frozenset(atoms)
 
 
+def kind_code_facts(kind_codes: dict[str, list[str]]) -> list[Symbol]:
+    """kind_code(Kind, Code): which HCPCS codes fit each device kind (from the vocabulary)."""
+    return [_fact("kind_code", _name(kind), String(code)) for kind, codes in kind_codes.items() for code in codes]
+
+
 def vocabulary_facts(vocabularies: dict[str, list[str]], kind_codes: dict[str, list[str]]) -> list[Symbol]:
     """The input vocabulary for `reasoner verify`: enum_value(Attribute, Value), kind_code(Kind, Code).
 
@@ -181,6 +188,4 @@ def vocabulary_facts(vocabularies: dict[str, list[str]], kind_codes: dict[str, l
         for value in values:
             term = String(value) if attribute == "device_hcpcs" else Function(value)
             facts.append(_fact("enum_value", Function(attribute), term))
-    for kind, codes in kind_codes.items():
-        facts.extend(_fact("kind_code", Function(kind), String(code)) for code in codes)
-    return facts
+    return facts + kind_code_facts(kind_codes)

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from reasoner.errors import ReasonerError
-from reasoner.inputs import NOT_UTF8
+from reasoner.inputs import NOT_UTF8, decode_json, json_problem
 
 if TYPE_CHECKING:
     from reasoner.case import Case
@@ -53,16 +53,15 @@ class BatchSummary:
         return self.errors + sum(self.decisions.values())
 
 
-def _error_record(case_id: Any, number: int, problems: list[str]) -> LineOutput:
+def _error_record(case_id: str | None, number: int, problems: list[str]) -> LineOutput:
     record = {"case_id": case_id, "line": number, "error": "; ".join(problems)}
-    return LineOutput(json.dumps(record, ensure_ascii=False), None)
+    return LineOutput(json.dumps(record, ensure_ascii=False, allow_nan=False), None)
 
 
-def _case_id_of(data: Any) -> Any:
-    if isinstance(data, dict):
-        value = data.get("case_id")
-        if isinstance(value, str | int | float | bool) or value is None:
-            return value
+def _case_id_of(data: Any) -> str | None:
+    """The case id of a refused line, when it is text (anything else is not echoed)."""
+    if isinstance(data, dict) and isinstance(data.get("case_id"), str):
+        return str(data["case_id"])
     return None
 
 
@@ -82,14 +81,12 @@ def decide_chunk(chunk: list[tuple[int, str]], explanation: bool = True) -> list
                 raise ReasonerError("line is not UTF-8 text")
             if not text.strip():
                 raise ReasonerError("empty line")
-            data = json.loads(text)
+            data = decode_json(text)
             valid.append((index, parse_case(data)))
-        except json.JSONDecodeError as error:
-            outputs[index] = _error_record(None, number, [f"not valid JSON: {error.msg}"])
-        except RecursionError:
-            outputs[index] = _error_record(None, number, ["JSON nested too deeply"])
         except ReasonerError as error:
             outputs[index] = _error_record(_case_id_of(data), number, error.problems())
+        except (ValueError, RecursionError) as error:
+            outputs[index] = _error_record(None, number, [json_problem(error)])
     for index, output in _decide_valid(valid, chunk, explanation):
         outputs[index] = output
     return [output for output in outputs if output is not None]

@@ -39,7 +39,7 @@ from reasoner.vocabulary import (
     Setting,
 )
 
-ICD10_PATTERN = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
+ICD10_PATTERN = re.compile(r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
 PROCEDURE_PATTERN = re.compile(r"^(?:[A-V][0-9]{4}|[0-9]{4}[0-9A-Z])$")
 MODIFIER_PATTERN = re.compile(r"^[0-9A-Z]{2}$")
 ISO_DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")

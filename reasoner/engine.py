@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from clingo import Symbol
 
 from reasoner import explain
-from reasoner._facts import case_facts
+from reasoner._facts import case_facts, kind_code_facts
 from reasoner._results import CaseResult, results_by_case
 from reasoner._solve import single_model, solve
 from reasoner.case import Case, ClaimLine, parse_case
@@ -16,9 +17,11 @@ from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import Decision, LineDecision, LineReason
 from reasoner.errors import RulesError
 from reasoner.trace import condition_ref, rule_ref
+from reasoner.vocabulary import DEVICE_CODES
 from reasoner.warnings import case_warnings
 
 DECISION_PROGRAM = ["main.lp"]
+KIND_CODES = {kind.value: sorted(codes) for kind, codes in DEVICE_CODES.items()}
 
 
 def decide(case: dict[str, object] | Case, *, explanation: bool = True) -> Decision:
@@ -37,7 +40,7 @@ def decide_all(cases: Sequence[Case], *, explanation: bool = True) -> list[Decis
 
 def solve_cases(cases: Sequence[Case]) -> dict[int, CaseResult]:
     """Run the decision program on cases keyed 0..n-1."""
-    facts = _facts_of(cases)
+    facts = itertools.chain(kind_code_facts(KIND_CODES), _facts_of(cases))
     results = results_by_case(single_model(solve(DECISION_PROGRAM, facts)).symbols)
     for key in range(len(cases)):
         if key not in results:

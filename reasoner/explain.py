@@ -58,8 +58,13 @@ class AbstractCase:
         return self.program.solve(externals, models)
 
     def decision(self, known: frozenset[Literal]) -> str:
+        return self.outcome(known)[0]
+
+    def outcome(self, known: frozenset[Literal]) -> tuple[str, str | None]:
+        """The decision and its primary clause with only these literals known."""
         (model,) = self.solve(known, models=1)
-        return next(text(s.arguments[1]) for s in model.symbols if s.name == "decision")
+        found = {s.name: text(s.arguments[1]) for s in model.symbols if s.name in ("decision", "primary")}
+        return found["decision"], found.get("primary")
 
     def forced(self, known: frozenset[Literal], target: str) -> bool:
         """No way of establishing the open conditions changes the decision from target."""
@@ -173,8 +178,9 @@ def _satisfied(
 
     Complete cases: the set *forces* the decision (no way of establishing the
     other conditions changes it); a monotone property, minimised by QuickXplain.
-    Otherwise: with only the set known the decision is the same, minimised by
-    deletion (the property is not monotone, so each removal is re-checked).
+    Otherwise: with only the set known the decision, and the clause that decides
+    it, are the same; minimised by deletion (the property is not monotone, so
+    each removal is re-checked).
     """
     preferred = set(cat.clauses[result.primary].requires) if result.primary else set()
     pool = _pool(known, cat)
@@ -183,7 +189,8 @@ def _satisfied(
         if pool != known and not abstract.forced(pool, decision):
             ordered = sorted(known, key=lambda lit: (lit[0] not in preferred, not lit[1], lit[0]))
         return quickxplain(ordered, lambda s: abstract.forced(frozenset(s), decision))
-    return deletion(ordered, lambda s: abstract.decision(frozenset(s)) == decision)
+    same = (decision, result.primary)
+    return deletion(ordered, lambda s: abstract.outcome(frozenset(s)) == same)
 
 
 def _pool(known: frozenset[Literal], cat: Catalogue) -> frozenset[Literal]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -36,15 +37,31 @@ def _unreadable(name: str, error: OSError) -> InputFileError:
     return InputFileError(f"{name}: cannot be read ({error.strerror})")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def decode_json(text: str) -> Any:
+    """Standard JSON, with exact decimals (7.9999999999999999 stays below 8) and no NaN or Infinity.
+
+    Raises ValueError (JSONDecodeError is one) or RecursionError for text that is not such JSON.
+    """
+    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+
+
+def json_problem(error: ValueError | RecursionError) -> str:
+    if isinstance(error, RecursionError):
+        return "JSON nested too deeply"
+    if isinstance(error, json.JSONDecodeError):
+        return f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+    return f"not valid JSON ({' '.join(str(error).split())})"
+
+
 def parse_json(text: str, where: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputFileError(
-            f"{where}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
-    except RecursionError:
-        raise InputFileError(f"{where}: JSON nested too deeply") from None
+        return decode_json(text)
+    except (ValueError, RecursionError) as error:
+        raise InputFileError(f"{where}: {json_problem(error)}") from None
 
 
 def read_case_json(name: str) -> Any:

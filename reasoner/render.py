@@ -29,6 +29,11 @@ CLAUSE_STATUS = {
 OUTCOME_STYLES = {"payable": "green", "reduced": "yellow", "denied": "red", "not_applicable": "blue"}
 
 
+def printable(text: str) -> str:
+    """User text for a terminal: control characters (escape sequences) shown, not obeyed."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _cite(source: str) -> Text:
     return Text(f"  — {source}", style="dim") if source else Text("")
 
@@ -66,7 +71,7 @@ def decision_tree(decision: Decision) -> Tree:
 def _headline(decision: Decision) -> Text:
     style = DECISION_STYLES.get(decision.decision, "bold")
     head = Text.assemble((decision.decision.replace("_", " ").upper(), style))
-    head.append(f"  case {decision.case_id}")
+    head.append(f"  case {printable(decision.case_id)}")
     version = decision.policy_version or "none in force"
     head.append(f"  policy version {version}", style="dim")
     if decision.pathway:
