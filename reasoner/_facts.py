@@ -173,6 +173,21 @@ def explanation_externals(
     return frozenset(atoms)
 
 
+def claim_space_facts(
+    codes: list[str], dates: list[date], modifiers: list[str], amounts: list[Decimal],
+    prices: list[Decimal], paid: list[Decimal], acquisitions: list[StrEnum],
+) -> list[Symbol]:
+    """The bounded claim of `reasoner verify` (asp/verify/claims.lp): its representative values."""
+    facts = [_fact("claim_code", String(code)) for code in codes]
+    facts += [_fact("claim_date", _number(ymd(day)), _number(day.toordinal())) for day in dates]
+    facts += [_fact("claim_modifier", String(modifier)) for modifier in modifiers]
+    facts += [_fact("claim_amount", _number(cents(value))) for value in amounts]
+    facts += [_fact("claim_price", _number(cents(value))) for value in prices]
+    facts += [_fact("claim_paid", _number(cents(value))) for value in paid]
+    facts += [_fact("acquisition_value", _constant(value)) for value in acquisitions]
+    return facts
+
+
 def kind_code_facts(kind_codes: dict[str, list[str]]) -> list[Symbol]:
     """kind_code(Kind, Code): which HCPCS codes fit each device kind (from the vocabulary)."""
     return [_fact("kind_code", _name(kind), String(code)) for kind, codes in kind_codes.items() for code in codes]

@@ -12,19 +12,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import clingo
 
-from reasoner._facts import DEVICE_FLAGS, vocabulary_facts
+from reasoner._facts import DEVICE_FLAGS, claim_space_facts, vocabulary_facts
 from reasoner._results import text
 from reasoner._solve import PreparedProgram, SolvedModel
 from reasoner.catalogue import catalogue
-from reasoner.vocabulary import DEVICE_CODES, DeviceKind, Drug, Setting
+from reasoner.vocabulary import DEVICE_CODES, Acquisition, DeviceKind, Drug, Setting
 
 VERIFY_ENTRY = "verify.lp"
 CASE_DATES = {"before": "2020-01-15", "old": "2020-04-15", "new": "2020-06-15"}
+# The bounded claim (asp/verify/claims.lp): a Monday, the Wednesday of that week, the next Tuesday.
+CLAIM_CODES = ["E0781", "K0455", "E0784", "A9274", "A4221", "A4222", "A4224", "A4230", "A4232",
+               "K0552", "K0601", "96416", "96521", "J1234"]
+CLAIM_DATES = [date(2020, 6, 15), date(2020, 6, 17), date(2020, 6, 23)]
+CLAIM_MODIFIERS = ["RR", "NU", "59"]
+CLAIM_AMOUNTS = [Decimal(300), Decimal(800)]
+CLAIM_PRICES = [Decimal(1000)]
+CLAIM_PAID = [Decimal(0), Decimal(600)]
+
+
+def claim_space() -> list[clingo.Symbol]:
+    return claim_space_facts(CLAIM_CODES, CLAIM_DATES, CLAIM_MODIFIERS, CLAIM_AMOUNTS, CLAIM_PRICES,
+                             CLAIM_PAID, list(Acquisition))
 
 
 @dataclass(frozen=True)
@@ -84,9 +99,8 @@ def vocabulary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 def verify(extra_files: Sequence[Path] = ()) -> Report:
     """Run every check; ``extra_files`` are added to the rules (for tests of the checker)."""
     values, kind_codes = vocabulary()
-    program = PreparedProgram(
-        VERIFY_ENTRY, ("--opt-mode=opt",), vocabulary_facts(values, kind_codes), extra_files
-    )
+    facts = vocabulary_facts(values, kind_codes) + claim_space()
+    program = PreparedProgram(VERIFY_ENTRY, ("--opt-mode=opt",), facts, extra_files)
     checker = _Checker(program)
     report = Report()
     for name, check in (

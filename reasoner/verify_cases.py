@@ -48,7 +48,40 @@ def witness_case(symbols: Iterable[clingo.Symbol], date: str, kind: str) -> dict
     case: dict[str, Any] = {"case_id": f"verify: {kind}", "date_of_service": date}
     _request(case, values)
     _documentation(case, docs)
+    _claim(case, symbols)
     return case
+
+
+def _claim(case: dict[str, Any], symbols: Iterable[clingo.Symbol]) -> None:
+    """The bounded claim's lines and the device's rental figures, from the gen_* atoms."""
+    lines: dict[int, dict[str, Any]] = {}
+    device = case["device"]
+    for symbol in symbols:
+        args = symbol.arguments
+        if symbol.name == "gen_acquisition":
+            device["acquisition"] = text(args[0])
+        elif symbol.name == "gen_price":
+            device["purchase_price"] = args[0].number / 100
+        elif symbol.name == "gen_paid":
+            device["rental_paid_to_date"] = args[0].number / 100
+        elif symbol.name.startswith("gen_") and args:
+            _line_field(lines.setdefault(args[0].number, {"line": args[0].number}), symbol.name, args[1:])
+    if lines:
+        case["claim_lines"] = [lines[number] for number in sorted(lines)]
+
+
+def _line_field(line: dict[str, Any], name: str, args: list[clingo.Symbol]) -> None:
+    if name == "gen_code":
+        line["hcpcs"] = text(args[0])
+    elif name == "gen_units":
+        line["units"] = args[0].number
+    elif name == "gen_date":
+        ymd = args[0].number
+        line["date"] = f"{ymd // 10000:04d}-{ymd // 100 % 100:02d}-{ymd % 100:02d}"
+    elif name == "gen_modifier":
+        line["modifiers"] = [text(args[0])]
+    elif name == "gen_amount":
+        line["amount"] = args[0].number / 100
 
 
 def _request(case: dict[str, Any], values: dict[str, str]) -> None:

@@ -100,3 +100,22 @@ def test_policy_copy_is_the_shared_specification() -> None:
         assert shared.read_bytes() == POLICY.read_bytes()
     else:
         assert POLICY.stat().st_size > 0
+
+
+def test_billing_invariants_are_searched_and_a_broken_billing_rule_is_found(tmp_path: Path) -> None:
+    # "Replacement batteries are not separately payable when billed with a rented infusion pump."
+    broken = tmp_path / "batteries.lp"
+    broken.write_text('units_allowed(C, N, 1) :- line(C, N), line_code(C, N, "K0601").\n', encoding="utf-8")
+    broken_report = verify([broken])
+    found = [f for f in broken_report.findings if f.subject == "batteries_not_paid_with_rental"]
+    assert len(found) == 1
+    witness = found[0].case
+    assert witness is not None
+    assert any(line["hcpcs"] == "K0601" for line in witness["claim_lines"])
+
+
+def test_billing_invariants_hold_as_encoded(report: Report) -> None:
+    names = {"weekly_limit_kept", "batteries_not_paid_with_rental", "second_pump_not_paid",
+             "chemo_not_paid_beside_refill", "rental_within_price", "uncovered_request_lines_not_paid"}
+    assert report.checks["invariants"] >= len(names) + 8
+    assert not [f for f in report.findings if f.subject in names]
