@@ -42,6 +42,13 @@ def money() -> st.SearchStrategy[float]:
 
 
 @st.composite
+def some_fields(draw: st.DrawFn, optional: dict[str, st.SearchStrategy[Any]]) -> dict[str, Any]:
+    """Each optional field present (with a drawn value) or absent (unknown)."""
+    fields = {name: draw(maybe(strategy)) for name, strategy in optional.items()}
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+@st.composite
 def devices(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(list(DeviceKind)))
     device: dict[str, Any] = {"kind": kind.value}
@@ -55,18 +62,13 @@ def devices(draw: st.DrawFn) -> dict[str, Any]:
         "rental_paid_to_date": money(),
         "life_sustaining": st.booleans(),
     }
-    for field, strategy in optional.items():
-        value = draw(maybe(strategy))
-        if value is not None:
-            device[field] = value
-    return device
+    return {**device, **draw(some_fields(optional))}
 
 
 @st.composite
 def current_devices(draw: st.DrawFn) -> dict[str, Any] | None:
     if not draw(st.booleans()):
         return None
-    current: dict[str, Any] = {}
     optional = {
         "kind": st.sampled_from([k.value for k in DeviceKind]),
         "model": st.sampled_from([m.value for m in DeviceModel]),
@@ -75,10 +77,7 @@ def current_devices(draw: st.DrawFn) -> dict[str, Any] | None:
         "repairable": st.booleans(),
         "received_on": dates().map(iso),
     }
-    for field, strategy in optional.items():
-        value = draw(maybe(strategy))
-        if value is not None:
-            current[field] = value
+    current: dict[str, Any] = draw(some_fields(optional))
     return current
 
 
