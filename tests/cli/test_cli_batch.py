@@ -11,27 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
-
-from reasoner.cli import app
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
-EXAMPLE_FILES = sorted(p for p in EXAMPLES.glob("*.json") if p.name != "expected.json")
-
-runner = CliRunner()
-
-
-def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
-    return runner.invoke(app, list(args), input=stdin)
-
-
-def assert_no_traceback(result: Result) -> None:
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"an exception escaped: {result.exception!r}\nstderr: {result.stderr}"
-    )
-    assert "Traceback" not in result.stdout
-    assert "Traceback" not in result.stderr
+from cli_helpers import EXAMPLE_FILES, assert_no_traceback, invoke
 
 
 def example_cases() -> list[dict[str, Any]]:

@@ -11,30 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_helpers import EXAMPLE_FILES, EXAMPLES, assert_no_traceback, invoke
+from typer.testing import Result
 
-from reasoner.cli import app
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
-EXAMPLE_FILES = sorted(p for p in EXAMPLES.glob("*.json") if p.name != "expected.json")
 EXPECTED: dict[str, Any] = json.loads((EXAMPLES / "expected.json").read_text(encoding="utf-8"))
-
-runner = CliRunner()
-
-
-def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
-    return runner.invoke(app, list(args), input=stdin)
-
-
-def assert_no_traceback(result: Result) -> None:
-    """Only a deliberate exit may end a command: no exception escapes, no traceback printed."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"an exception escaped: {result.exception!r}\nstdout: {result.stdout}\n"
-        f"stderr: {result.stderr}"
-    )
-    assert "Traceback" not in result.stdout
-    assert "Traceback" not in result.stderr
 
 
 def assert_refused(result: Result, *fragments: str) -> list[str]:
