@@ -19,6 +19,8 @@ from reasoner.errors import InputFileError, InvalidCase, ReasonerError, RulesErr
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from reasoner.batch import BatchSummary, LineOutput
+
 app = typer.Typer(
     name="reasoner",
     help="Decide cases under the Portable External Infusion Pump medical policy, "
@@ -140,29 +142,22 @@ def _open_out(out: Path | None) -> TextIO:
         raise InputFileError(f"{out}: cannot be written ({error.strerror})") from None
 
 
-def _drain(outputs: Iterator[object], sink: TextIO, summary: object, progress: bool) -> None:
+def _drain(outputs: Iterator[LineOutput], sink: TextIO, summary: BatchSummary, progress: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from reasoner.batch import BatchSummary, LineOutput
-
-    assert isinstance(summary, BatchSummary)
     columns = (TextColumn("deciding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=_stderr(), disable=not progress, transient=True) as bar:
         task = bar.add_task("cases", total=None)
         for output in outputs:
-            assert isinstance(output, LineOutput)
             sink.write(output.text + "\n")
             sink.flush()
             summary.add(output)
             bar.advance(task)
 
 
-def _print_summary(summary: object, seconds: float) -> None:
+def _print_summary(summary: BatchSummary, seconds: float) -> None:
     from rich.table import Table
 
-    from reasoner.batch import BatchSummary
-
-    assert isinstance(summary, BatchSummary)
     table = Table(title="batch summary", show_header=True)
     table.add_column("result")
     table.add_column("cases", justify="right")
