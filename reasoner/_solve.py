@@ -9,7 +9,7 @@ silently; so does clingo's own ``RuntimeError``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,9 +51,6 @@ def solve(
     entries: Sequence[str],
     facts: Iterable[clingo.Symbol],
     arguments: Sequence[str] = (),
-    *,
-    all_atoms: bool = False,
-    on_control: Callable[[clingo.Control], None] | None = None,
 ) -> list[SolvedModel]:
     """Ground ``entries`` (file names in the asp folder) with ``facts`` and return every model."""
     log = _LogCapture()
@@ -62,12 +59,10 @@ def solve(
         for entry in entries:
             control.load(str(asp_dir() / entry))
         _add_facts(control, facts)
-        if on_control is not None:
-            on_control(control)
         control.ground([("base", [])])
         _fail_on_messages(log)
         models: list[SolvedModel] = []
-        result = control.solve(on_model=lambda m: models.append(_copy(m, all_atoms)))
+        result = control.solve(on_model=lambda m: models.append(_copy(m)))
     except RuntimeError as error:
         detail = "; ".join(log.messages) or str(error)
         raise RulesError(f"clingo failed: {detail}") from None
@@ -87,8 +82,8 @@ def _add_facts(control: clingo.Control, facts: Iterable[clingo.Symbol]) -> None:
             backend.add_rule([backend.add_atom(fact)])
 
 
-def _copy(model: clingo.Model, all_atoms: bool) -> SolvedModel:
-    symbols = model.symbols(atoms=True) if all_atoms else model.symbols(shown=True)
+def _copy(model: clingo.Model) -> SolvedModel:
+    symbols = model.symbols(shown=True)
     return SolvedModel(tuple(symbols), tuple(model.cost), model.optimality_proven)
 
 
@@ -158,7 +153,7 @@ class PreparedProgram:
         control.configuration.solve.models = str(models)  # type: ignore[union-attr]
         found: list[SolvedModel] = []
         try:
-            control.solve(assumptions=assumptions, on_model=lambda m: found.append(_copy(m, False)))
+            control.solve(assumptions=assumptions, on_model=lambda m: found.append(_copy(m)))
         except RuntimeError as error:
             raise RulesError(f"clingo failed on {self._entry}: {error}") from None
         _fail_on_messages(self._log)
