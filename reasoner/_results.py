@@ -37,6 +37,8 @@ class CaseResult:
     met: set[str] = field(default_factory=set)
     settled: list[tuple[str, str, str]] = field(default_factory=list)
     relevant: set[str] = field(default_factory=set)
+    closed: set[tuple[str, str]] = field(default_factory=set)  # (route, closing condition)
+    open_attributes: set[str] = field(default_factory=set)
     holds: set[str] = field(default_factory=set)
     refuted: set[str] = field(default_factory=set)
     violations: list[str] = field(default_factory=list)
@@ -66,6 +68,10 @@ def _record(result: CaseResult, name: str, args: list[str]) -> None:
         result.pathway = first
     elif name in ("deciding", "met", "relevant", "holds", "refuted"):
         getattr(result, name).add(first)
+    elif name == "closed":
+        result.closed.add((first, args[1]))
+    elif name == "open_attribute":
+        result.open_attributes.add(first)
     elif name == "settled":
         result.settled.append((first, args[1], args[2]))
     elif name == "violation":

@@ -170,6 +170,14 @@ EXPLAIN_ENTRY = "explain.lp"
 EXPLAIN_ARGUMENTS = ("--heuristic=Domain", "--enum-mode=domRec")
 
 
+@cache
 def explanation_program() -> PreparedProgram:
-    """The explanation program (asp/explain.lp), grounded once per process."""
-    return prepared(EXPLAIN_ENTRY, EXPLAIN_ARGUMENTS)
+    """The explanation program (asp/explain.lp), grounded once per process.
+
+    It gets the input vocabulary's kind/code table, so that the abstract case respects
+    which codes fit which device kind, as every real case does.
+    """
+    from reasoner._facts import kind_code_facts
+    from reasoner.vocabulary import KIND_CODES
+
+    return PreparedProgram(EXPLAIN_ENTRY, EXPLAIN_ARGUMENTS, facts=kind_code_facts(KIND_CODES))

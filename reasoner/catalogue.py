@@ -13,6 +13,7 @@ from functools import cache
 import clingo
 
 from reasoner._solve import explanation_program
+from reasoner.answers import AnswerSpec
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,14 @@ class Catalogue:
     versions: dict[str, Version] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)  # condition -> request attribute
+    implies: dict[str, str] = field(default_factory=dict)  # narrower diagnosis class -> wider
     precedence_rules: list[str] = field(default_factory=list)
     read_by_rules: frozenset[str] = frozenset()
     sentences: dict[int, str] = field(default_factory=dict)
     encodes: dict[int, list[str]] = field(default_factory=dict)
     informational: dict[int, str] = field(default_factory=dict)
+    quotes: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    answers: dict[str, AnswerSpec] = field(default_factory=dict)
 
     def label(self, item: str) -> str:
         return self.labels.get(item, item)
@@ -80,7 +84,49 @@ def catalogue() -> Catalogue:
             numbers[str(args[0])] = args[1].number
     cat = _assemble(by_name, numbers)
     _add_sentence_map(cat, by_name)
+    cat.answers = _answers(atoms, by_name)
     return cat
+
+
+def _answers(
+    atoms: list[clingo.Symbol], by_name: dict[tuple[str, int], list[list[str]]]
+) -> dict[str, AnswerSpec]:
+    """answer/3 and its companions: the case field that settles each condition."""
+    establishes: dict[str, list[object]] = defaultdict(list)
+    for atom in atoms:
+        if atom.name == "establishes" and len(atom.arguments) == 2:
+            establishes[str(atom.arguments[0])].append(_value(atom.arguments[1]))
+    units = {row[0]: row[1] for row in by_name[("answer_unit", 2)]}
+    examples: dict[str, list[str]] = defaultdict(list)
+    for item, code in by_name[("answer_example", 2)]:
+        examples[item].append(code)
+    prompts = {}
+    for atom in atoms:
+        if atom.name == "field_question" and len(atom.arguments) == 2:
+            prompts[_dotted(atom.arguments[0])] = atom.arguments[1].string
+    specs = {}
+    for atom in atoms:
+        if atom.name != "answer" or len(atom.arguments) != 3:
+            continue
+        condition, where, kind = (atom.arguments[0], atom.arguments[1], atom.arguments[2])
+        name, dotted = str(condition), _dotted(where)
+        specs[name] = AnswerSpec(
+            dotted, str(kind), tuple(sorted(establishes[name], key=str)), units.get(name),
+            tuple(sorted(examples[name])), prompts.get(dotted),
+        )
+    return specs
+
+
+def _dotted(where: clingo.Symbol) -> str:
+    """field(current_device, functioning) -> "current_device.functioning"."""
+    return ".".join(str(part) for part in where.arguments)
+
+
+def _value(symbol: clingo.Symbol) -> object:
+    """A field value as JSON has it: true/false as booleans, names and codes as text."""
+    if symbol.type == clingo.SymbolType.Function and symbol.name in ("true", "false") and not symbol.arguments:
+        return symbol.name == "true"
+    return _text(symbol)
 
 
 def _add_sentence_map(cat: Catalogue, by_name: dict[tuple[str, int], list[list[str]]]) -> None:
@@ -88,6 +134,10 @@ def _add_sentence_map(cat: Catalogue, by_name: dict[tuple[str, int], list[list[s
     for n, item in by_name[("encodes", 2)]:
         cat.encodes.setdefault(int(n), []).append(item)
     cat.informational = {int(n): reason for n, reason in by_name[("informational", 2)]}
+    quotes: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for item, n, words in by_name[("quote", 3)]:
+        quotes[item].append((int(n), words))
+    cat.quotes = {item: tuple(sorted(found)) for item, found in quotes.items()}
 
 
 def _assemble(by_name: dict[tuple[str, int], list[list[str]]], order: dict[str, int]) -> Catalogue:
@@ -125,6 +175,7 @@ def _assemble(by_name: dict[tuple[str, int], list[list[str]]], order: dict[str, 
     cat.precedence_rules = sorted(precedence)
     cat.read_by_rules = frozenset(row[1] for row in by_name[("reads", 2)])
     cat.attributes = {row[1]: row[0] for row in by_name[("attribute_condition", 3)]}
+    cat.implies = {row[0]: row[1] for row in by_name[("implies", 2)]}
     return cat
 
 

@@ -6,7 +6,28 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from reasoner.answers import Answer
+
 POLICY_ID = "portable-external-infusion-pump"
+QUOTE_JOIN = " … "
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The policy's exact words: (sentence number, words) pairs, in the text's order."""
+
+    quotes: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def sentence(self) -> str:
+        return QUOTE_JOIN.join(words for _, words in self.quotes)
+
+    @property
+    def numbers(self) -> list[int]:
+        return sorted({number for number, _ in self.quotes})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sentence": self.sentence, "sentences": self.numbers}
 
 
 @dataclass(frozen=True)
@@ -17,26 +38,33 @@ class ConditionRef:
     label: str
     source: str
     status: str
+    citation: Citation = field(default_factory=Citation)
+    answer: Answer | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "condition": self.condition,
             "label": self.label,
+            **self.citation.to_json(),
             "source": self.source,
             "status": self.status,
         }
+        if self.answer is not None:
+            data["answer"] = self.answer.to_json()
+        return data
 
 
 @dataclass(frozen=True)
 class RuleRef:
-    """A clause or a billing rule, with its label and citation."""
+    """A clause or a billing rule: its paraphrase (label), exact words (sentence) and citation."""
 
     rule: str
     label: str
     source: str
+    citation: Citation = field(default_factory=Citation)
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "sentence": self.label, "source": self.source}
+        return {"rule": self.rule, "label": self.label, **self.citation.to_json(), "source": self.source}
 
 
 @dataclass(frozen=True)
@@ -55,12 +83,51 @@ class Alternative:
 
 @dataclass(frozen=True)
 class Question:
+    """An unknown condition whose answer could change the decision, and how to answer it."""
+
     condition: str
     question: str
     source: str
+    citation: Citation = field(default_factory=Citation)
+    answer: Answer | None = None
+    label: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"condition": self.condition, "question": self.question, "source": self.source}
+        data = {"condition": self.condition, "question": self.question, "label": self.label,
+                **self.citation.to_json(), "source": self.source}
+        if self.answer is not None:
+            data["answer"] = self.answer.to_json()
+        return data
+
+
+@dataclass(frozen=True)
+class ClosingFact:
+    """A given fact that alone closes a route: the condition, and the field's value in the case."""
+
+    condition: ConditionRef
+    given: Any
+
+    def to_json(self) -> dict[str, Any]:
+        field_name = self.condition.answer.field if self.condition.answer else None
+        return {**self.condition.to_json(), "field": field_name, "given": self.given}
+
+
+@dataclass(frozen=True)
+class ClosedRoute:
+    """A coverage route that matches the request but that a given fact closes."""
+
+    clause: RuleRef
+    pathway: str | None
+    closed_by: tuple[ClosingFact, ...]
+    reopen: Answer | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.clause.to_json(),
+            "pathway": self.pathway,
+            "closed_by": [fact.to_json() for fact in self.closed_by],
+            "reopen": self.reopen.to_json() if self.reopen else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -148,6 +215,7 @@ class Decision:
     warnings: tuple[str, ...]
     clauses: tuple[ClauseTrace, ...] = field(default=())
     conflicts: tuple[Conflict, ...] = field(default=())
+    closed_routes: tuple[ClosedRoute, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         """The decision object of CONTRACT.md section 2 (plus the explanation's extra fields)."""
@@ -162,6 +230,7 @@ class Decision:
             "missing": [a.to_json() for a in self.missing],
             "missing_truncated": self.more_missing,
             "questions": [q.to_json() for q in self.questions],
+            "closed_routes": [route.to_json() for route in self.closed_routes],
             "lines": [line.to_json() for line in self.lines],
             "warnings": list(self.warnings),
             "conflicts": [c.to_json() for c in self.conflicts],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from clingo import Symbol
@@ -12,16 +13,17 @@ from reasoner import explain
 from reasoner._facts import case_facts, kind_code_facts
 from reasoner._results import CaseResult, results_by_case
 from reasoner._solve import single_model, solve
+from reasoner.answers import answer_for
 from reasoner.case import Case, ClaimLine, parse_case
 from reasoner.catalogue import Catalogue, catalogue
-from reasoner.decision import Decision, LineDecision, LineReason
+from reasoner.decision import ClosedRoute, Decision, LineDecision, LineReason, Question
 from reasoner.errors import RulesError
+from reasoner.routes import closed_routes, with_answer
 from reasoner.trace import condition_ref, rule_ref
-from reasoner.vocabulary import DEVICE_CODES
+from reasoner.vocabulary import KIND_CODES
 from reasoner.warnings import case_warnings
 
 DECISION_PROGRAM = ["main.lp"]
-KIND_CODES = {kind.value: sorted(codes) for kind, codes in DEVICE_CODES.items()}
 
 
 def decide(case: dict[str, object] | Case, *, explanation: bool = True) -> Decision:
@@ -59,6 +61,10 @@ def build_decision(case: Case, result: CaseResult, *, explanation: bool = True) 
     version = cat.versions[result.version].name if result.version else None
     rule = rule_ref(cat, result.primary) if result.primary else None
     summary = explain.explain(result) if explanation else explain.brief(result)
+    kind = case.device.kind.value
+    closed: tuple[ClosedRoute, ...] = ()
+    if explanation and verdict != "covered":
+        closed = closed_routes(cat, result, case.model_dump(mode="json", exclude_none=True), kind)
     return Decision(
         case_id=case.case_id,
         policy_version=version,
@@ -67,14 +73,23 @@ def build_decision(case: Case, result: CaseResult, *, explanation: bool = True) 
         pathway=result.pathway,
         rule=rule,
         satisfied=summary.satisfied,
-        missing=summary.missing,
+        missing=tuple(
+            replace(alternative, conditions=tuple(with_answer(c, cat, kind) for c in alternative.conditions))
+            for alternative in summary.missing
+        ),
         more_missing=summary.more_missing,
-        questions=summary.questions,
+        questions=tuple(_answered(cat, question, kind) for question in summary.questions),
         lines=tuple(_line(cat, claim_line, result, case) for claim_line in case.claim_lines),
         warnings=tuple(case_warnings(case)) + _rule_warnings(cat, result),
         clauses=summary.clauses,
         conflicts=summary.conflicts,
+        closed_routes=closed,
     )
+
+
+def _answered(cat: Catalogue, question: Question, kind: str) -> Question:
+    spec = cat.answers.get(question.condition)
+    return replace(question, answer=answer_for(spec, kind)) if spec else question
 
 
 def _line(cat: Catalogue, claim_line: ClaimLine, result: CaseResult, case: Case) -> LineDecision:

@@ -20,7 +20,7 @@ from reasoner._solve import SolvedModel, explanation_program
 from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import Alternative, ClauseTrace, ConditionRef, Conflict, Question
 from reasoner.minimal import deletion, quickxplain
-from reasoner.trace import clause_traces, condition_ref, conflicts, rule_ref
+from reasoner.trace import citation, clause_traces, condition_ref, conflicts, rule_ref
 
 MAX_ALTERNATIVES = 5
 
@@ -97,18 +97,22 @@ class ExplanationKey:
     met: frozenset[str]
     relevant: frozenset[str]
     settled: tuple[tuple[str, str, str], ...]
+    closed: frozenset[tuple[str, str]]
+    open_attributes: frozenset[str]
 
     @classmethod
     def of(cls, result: CaseResult) -> ExplanationKey:
         return cls(result.version, result.decision, result.primary, frozenset(result.holds),
                    frozenset(result.refuted), frozenset(result.deciding), frozenset(result.met),
-                   frozenset(result.relevant), tuple(sorted(result.settled)))
+                   frozenset(result.relevant), tuple(sorted(result.settled)),
+                   frozenset(result.closed), frozenset(result.open_attributes))
 
     def result(self) -> CaseResult:
         return CaseResult(
             decisions=[self.decision], version=self.version, primary=self.primary,
             deciding=set(self.deciding), met=set(self.met), settled=list(self.settled),
             relevant=set(self.relevant), holds=set(self.holds), refuted=set(self.refuted),
+            closed=set(self.closed), open_attributes=set(self.open_attributes),
         )
 
 
@@ -140,7 +144,7 @@ def _brief(key: ExplanationKey) -> Summary:
     if result.version is None:
         return Summary(True, (), (), False, (), (), ())
     known = frozenset({(x, True) for x in result.holds} | {(x, False) for x in result.refuted})
-    complete = AbstractCase(result.version).forced(known, decision)
+    complete = AbstractCase(result.version, frozenset(result.open_attributes)).forced(known, decision)
     return Summary(complete, (), (), False, (), (), conflicts(result, cat))
 
 
@@ -150,7 +154,7 @@ def _explain_uncached(result: CaseResult, cat: Catalogue) -> Summary:
         return Summary(True, (), (), False, (), (), ())
     known = frozenset({(x, True) for x in result.holds} | {(x, False) for x in result.refuted})
     given = {cat.attributes[x] for x, _ in known if x in cat.attributes}
-    abstract = AbstractCase(result.version, frozenset(given))
+    abstract = AbstractCase(result.version, frozenset(given | result.open_attributes))
     changes = abstract.assumption_sets(known, "change", decision)
     complete = not changes
     covers = abstract.assumption_sets(known, "cover") if decision != "covered" else []
@@ -232,8 +236,11 @@ def _missing(
 
 
 def _condition_order(assumed: frozenset[str], clause: str | None, cat: Catalogue) -> list[str]:
+    """Required conditions first; a wider diagnosis class that a narrower one in the set implies
+    is left out (the abduction assumes it along with the narrower one)."""
     listed = list(cat.clauses[clause].requires) if clause in cat.clauses else []
-    return sorted(assumed, key=lambda x: (listed.index(x) if x in listed else len(listed), x))
+    implied = {cat.implies[x] for x in assumed if x in cat.implies}
+    return sorted(assumed - implied, key=lambda x: (listed.index(x) if x in listed else len(listed), x))
 
 
 def _questions(
@@ -251,6 +258,7 @@ def _questions(
                 weight[x] = min(weight.get(x, len(assumed)), len(assumed))
     ordered = sorted(weight, key=lambda x: (weight[x], x))
     return tuple(
-        Question(x, cat.questions.get(x, f"Is it documented that: {cat.label(x)}?"), cat.source(x))
+        Question(x, cat.questions.get(x, f"Is it documented that: {cat.label(x)}?"), cat.source(x),
+                 citation(cat, x), label=cat.label(x))
         for x in ordered
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from reasoner._results import CaseResult
 from reasoner.catalogue import Catalogue
-from reasoner.decision import ClauseTrace, ConditionRef, Conflict, RuleRef
+from reasoner.decision import Citation, ClauseTrace, ConditionRef, Conflict, RuleRef
 
 
 def status(result: CaseResult, condition: str) -> str:
@@ -17,13 +17,17 @@ def status(result: CaseResult, condition: str) -> str:
     return "unknown"
 
 
+def citation(cat: Catalogue, item: str) -> Citation:
+    return Citation(cat.quotes.get(item, ()))
+
+
 def condition_ref(cat: Catalogue, result: CaseResult, condition: str) -> ConditionRef:
     return ConditionRef(condition, cat.label(condition), cat.source(condition),
-                        status(result, condition))
+                        status(result, condition), citation(cat, condition))
 
 
 def rule_ref(cat: Catalogue, rule: str) -> RuleRef:
-    return RuleRef(rule, cat.label(rule), cat.source(rule))
+    return RuleRef(rule, cat.label(rule), cat.source(rule), citation(cat, rule))
 
 
 def clause_status(result: CaseResult, clause_id: str, cat: Catalogue) -> str:

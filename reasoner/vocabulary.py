@@ -82,3 +82,6 @@ DEVICE_CODES: dict[DeviceKind, frozenset[str]] = {
     DeviceKind.omnipod_pdm: frozenset({"A9274", "E1399"}),
     DeviceKind.v_go: frozenset({"A9274"}),
 }
+
+# The same table as plain text, sorted: the kind_code/2 facts of the rules.
+KIND_CODES: dict[str, list[str]] = {kind.value: sorted(codes) for kind, codes in DEVICE_CODES.items()}
