@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import clingo
 
 from reasoner._solve import explanation_program
-from reasoner.answers import AnswerSpec
+from reasoner.answers import AnswerSpec, answer_for
+from reasoner.decision import QUOTE_JOIN
 
 
 @dataclass(frozen=True)
@@ -179,13 +181,18 @@ def _assemble(by_name: dict[tuple[str, int], list[list[str]]], order: dict[str, 
     return cat
 
 
-def catalogue_rows() -> list[dict[str, str]]:
-    """Every condition, clause, precedence rule and billing rule, with label and citation."""
+def catalogue_rows() -> list[dict[str, Any]]:
+    """Every condition, clause, precedence rule and billing rule, with label and citation;
+    each condition with the case field that answers it."""
     cat = catalogue()
-    rows: list[dict[str, str]] = []
+    rows: list[dict[str, Any]] = []
     for condition in cat.conditions:
         kind = "request condition" if condition in cat.fixed_by_request else "condition"
-        rows.append(_row(cat, kind, condition, question=cat.questions.get(condition, "")))
+        row: dict[str, Any] = _row(cat, kind, condition, question=cat.questions.get(condition, ""))
+        spec = cat.answers.get(condition)
+        if spec is not None:
+            row["answer"] = answer_for(spec, None).to_json()
+        rows.append(row)
     for clause in cat.clauses.values():
         rows.append(_row(cat, "clause", clause.id, verdict=clause.verdict,
                          pathway=clause.pathway or "", requires=", ".join(clause.requires)))
@@ -196,7 +203,11 @@ def catalogue_rows() -> list[dict[str, str]]:
     return rows
 
 
-def _row(cat: Catalogue, kind: str, item: str, **extra: str) -> dict[str, str]:
-    row = {"kind": kind, "id": item, "label": cat.label(item), "source": cat.source(item)}
+def _row(cat: Catalogue, kind: str, item: str, **extra: str) -> dict[str, Any]:
+    row: dict[str, Any] = {"kind": kind, "id": item, "label": cat.label(item), "source": cat.source(item)}
+    quotes = cat.quotes.get(item, ())
+    if quotes:
+        row["sentence"] = QUOTE_JOIN.join(dict.fromkeys(words for _, words in quotes))
+        row["sentences"] = sorted({number for number, _ in quotes})
     row.update({key: value for key, value in extra.items() if value})
     return row

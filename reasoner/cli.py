@@ -79,6 +79,9 @@ def check(
     output_format: Annotated[
         CaseFormat, typer.Option("--format", "-f", help="tree for people, json for programs.")
     ] = CaseFormat.tree,
+    full: Annotated[
+        bool, typer.Option("--full", help="Tree: also every other route, every missing set, every citation.")
+    ] = False,
 ) -> None:
     """Decide one case and print the decision with its explanation."""
     from reasoner.engine import decide
@@ -89,9 +92,71 @@ def check(
     if output_format is CaseFormat.json:
         print(json.dumps(decision.to_json(), indent=2, ensure_ascii=False))
     else:
-        from reasoner.render import decision_tree
+        from reasoner.render import decision_view
 
-        _stdout().print(decision_tree(decision))
+        _stdout().print(decision_view(decision, full=full))
+
+
+@app.command()
+def ask(
+    case: Annotated[str, typer.Argument(metavar="CASE.json", help="The case to complete.")],
+    save: Annotated[
+        Path | None, typer.Option("--save", help="Write the completed case here (never the input file "
+                                  "unless --in-place).")
+    ] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Allow --save to write over CASE.json.")] = False,
+    answers: Annotated[
+        Path | None, typer.Option("--answers", help="A JSON object of answers given up front: field -> value.")
+    ] = None,
+) -> None:
+    """Interview: decide, ask the most decisive open question, decide again, until complete.
+
+    Each question shows the policy sentence it comes from and the case field it sets; answer
+    ? for "don't know". When standard input is not a terminal, answers are read from it one
+    per line. The final decision is printed; --save writes the completed case.
+    """
+    from reasoner.inputs import read_case_json
+    from reasoner.interview.session import Interview, apply_answers
+    from reasoner.interview.terminal import run
+    from reasoner.outputs import case_json_text, same_file, write_atomically
+    from reasoner.render import decision_view
+
+    console = _stdout()
+    with _errors_to_exit():
+        if save is not None and case != "-" and same_file(save, case) and not in_place:
+            raise InputFileError(f"{save}: is the input case; add --in-place to write over it")
+        data = read_case_json(case)
+        given = read_case_json(str(answers)) if answers is not None else {}
+        if not isinstance(given, dict):
+            raise InputFileError(f"{answers}: must be a JSON object of field -> value")
+        if not isinstance(data, dict):
+            raise InvalidCase(["case: must be a JSON object"])
+        interview = Interview(data)
+        apply_answers(interview, given)
+        try:
+            run(interview, console, _reader(console))
+        except KeyboardInterrupt:
+            print("\ninterrupted: nothing was saved", file=sys.stderr)
+            raise typer.Exit(130) from None
+        console.print(decision_view(interview.current()))
+        if save is not None:
+            write_atomically(save, case_json_text(interview.case))
+            console.print(f"saved the completed case to {save}")
+
+
+def _reader(console: Console) -> Callable[[str], str]:
+    """input() at a terminal; otherwise one answer per line of standard input, echoed."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return input
+
+    def read(prompt: str) -> str:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        if not line:
+            raise EOFError
+        console.print(f"{prompt}{line.rstrip()}")
+        return line
+
+    return read
 
 
 @app.command()
@@ -184,10 +249,12 @@ def conditions(
     from rich.table import Table
 
     table = Table(show_lines=False, expand=True)
-    for column in ("kind", "id", "label", "citation"):
+    for column in ("kind", "id", "label", "answered by", "citation"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row["kind"], row["id"], row["label"], row["source"])
+        answer = row.get("answer")
+        answered = f"{answer['field']} ({answer['type']})" if answer else ""
+        table.add_row(row["kind"], row["id"], row["label"], answered, row["source"])
     _stdout().print(table)
 
 

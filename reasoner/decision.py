@@ -20,7 +20,7 @@ class Citation:
 
     @property
     def sentence(self) -> str:
-        return QUOTE_JOIN.join(words for _, words in self.quotes)
+        return QUOTE_JOIN.join(dict.fromkeys(words for _, words in self.quotes))
 
     @property
     def numbers(self) -> list[int]:
@@ -98,6 +98,37 @@ class Question:
         if self.answer is not None:
             data["answer"] = self.answer.to_json()
         return data
+
+
+@dataclass(frozen=True)
+class FieldQuestion:
+    """The open questions one case field answers, asked once (most decisive first)."""
+
+    answer: Answer
+    questions: tuple[Question, ...]
+
+    @property
+    def field(self) -> str:
+        return self.answer.field
+
+    @property
+    def prompt(self) -> str:
+        """The field's own question when it settles several conditions, else the condition's."""
+        if self.answer.prompt and (len(self.questions) > 1 or self.answer.type != "boolean"):
+            return self.answer.prompt
+        return self.questions[0].question
+
+
+def fields_to_ask(questions: tuple[Question, ...]) -> list[FieldQuestion]:
+    """The questions grouped by the field that answers them, in the order of their first question."""
+    grouped: dict[str, list[Question]] = {}
+    answers: dict[str, Answer] = {}
+    for question in questions:
+        if question.answer is None:
+            continue
+        grouped.setdefault(question.answer.field, []).append(question)
+        answers.setdefault(question.answer.field, question.answer)
+    return [FieldQuestion(answers[name], tuple(found)) for name, found in grouped.items()]
 
 
 @dataclass(frozen=True)

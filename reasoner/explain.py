@@ -249,14 +249,17 @@ def _questions(
     """Unknown conditions that could change the decision, most decisive first.
 
     A condition's weight is the size of the smallest set it belongs to: one
-    whose answer alone changes the decision comes before one of five.
+    whose answer alone changes the decision comes before one of five; among equal
+    weights, the one that belongs to more sets of that size comes first.
     """
     weight: dict[str, int] = {}
     for assumed, _ in changes:
         for x in assumed:
             if x not in result.refuted:
                 weight[x] = min(weight.get(x, len(assumed)), len(assumed))
-    ordered = sorted(weight, key=lambda x: (weight[x], x))
+    # Among equal weights, the condition in most of the sets of that size comes first.
+    share = {x: sum(1 for assumed, _ in changes if x in assumed and len(assumed) == weight[x]) for x in weight}
+    ordered = sorted(weight, key=lambda x: (weight[x], -share[x], x))
     return tuple(
         Question(x, cat.questions.get(x, f"Is it documented that: {cat.label(x)}?"), cat.source(x),
                  citation(cat, x), label=cat.label(x))

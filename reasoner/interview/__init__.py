@@ -1,0 +1,1 @@
+"""`reasoner ask`: an interview that completes a case one answer at a time."""
