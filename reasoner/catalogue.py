@@ -67,6 +67,17 @@ class Catalogue:
     def pathway_label(self, pathway: str) -> str:
         return self.pathway_labels.get(pathway, pathway)
 
+    def implied_by(self, wider: str, narrower: str) -> bool:
+        """Whether establishing ``narrower`` always establishes ``wider``: a diagnosis class
+        within another, or a value of a request field that every value establishing the
+        narrower condition shares (the drug epoprostenol: "epoprostenol or treprostinil")."""
+        if self.implies.get(narrower) == wider:
+            return True
+        first, second = self.answers.get(narrower), self.answers.get(wider)
+        if first is None or second is None or first.field != second.field or first.type != "enum":
+            return False
+        return bool(first.establishes) and set(first.establishes) <= set(second.establishes)
+
 
 def _text(symbol: clingo.Symbol) -> str:
     return symbol.string if symbol.type == clingo.SymbolType.String else str(symbol)

@@ -115,16 +115,20 @@ def ask(
     ? for "don't know". When standard input is not a terminal, answers are read from it one
     per line. The final decision is printed; --save writes the completed case.
     """
+    from rich.text import Text
+
     from reasoner.inputs import read_case_json
     from reasoner.interview.session import Interview, apply_answers
     from reasoner.interview.terminal import run
-    from reasoner.outputs import case_json_text, same_file, write_atomically
-    from reasoner.render import decision_view
+    from reasoner.outputs import case_json_text, check_writable, same_file, write_atomically
+    from reasoner.render import decision_view, printable
 
     console = _stdout()
     with _errors_to_exit():
-        if save is not None and case != "-" and same_file(save, case) and not in_place:
-            raise InputFileError(f"{save}: is the input case; add --in-place to write over it")
+        if save is not None:
+            if case != "-" and same_file(save, case) and not in_place:
+                raise InputFileError(f"{save}: is the input case; add --in-place to write over it")
+            check_writable(save)  # before the questions, so that no answer is typed in vain
         data = read_case_json(case)
         given = read_case_json(str(answers)) if answers is not None else {}
         if not isinstance(given, dict):
@@ -141,11 +145,15 @@ def ask(
         console.print(decision_view(interview.current()))
         if save is not None:
             write_atomically(save, case_json_text(interview.case))
-            console.print(f"saved the completed case to {save}")
+            console.print(Text(f"saved the completed case to {printable(str(save))}"), soft_wrap=True)
 
 
 def _reader(console: Console) -> Callable[[str], str]:
     """input() at a terminal; otherwise one answer per line of standard input, echoed."""
+    from rich.text import Text
+
+    from reasoner.render import printable
+
     if sys.stdin is not None and sys.stdin.isatty():
         return input
 
@@ -153,7 +161,7 @@ def _reader(console: Console) -> Callable[[str], str]:
         line = sys.stdin.readline() if sys.stdin is not None else ""
         if not line:
             raise EOFError
-        console.print(f"{prompt}{line.rstrip()}")
+        console.print(Text(f"{prompt}{printable(line.rstrip())}"))
         return line
 
     return read

@@ -236,10 +236,11 @@ def _missing(
 
 
 def _condition_order(assumed: frozenset[str], clause: str | None, cat: Catalogue) -> list[str]:
-    """Required conditions first; a wider diagnosis class that a narrower one in the set implies
-    is left out (the abduction assumes it along with the narrower one)."""
+    """Required conditions first; a condition that another one in the set implies is left out
+    (the abduction assumes it along with the other): the wider diagnosis class beside the
+    narrower, "epoprostenol or treprostinil" beside "epoprostenol"."""
     listed = list(cat.clauses[clause].requires) if clause in cat.clauses else []
-    implied = {cat.implies[x] for x in assumed if x in cat.implies}
+    implied = {y for x in assumed for y in assumed if y != x and cat.implied_by(y, x)}
     return sorted(assumed - implied, key=lambda x: (listed.index(x) if x in listed else len(listed), x))
 
 

@@ -38,9 +38,26 @@ def same_file(first: str | Path, second: str | Path) -> bool:
         return Path(first).resolve() == Path(second).resolve()
 
 
+def check_writable(path: Path) -> None:
+    """Refuse a target that cannot be written: a missing or read-only folder, or a folder itself."""
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
+        raise InputFileError(f"{path}: is a folder, not a file")
+    if not target.parent.is_dir():
+        raise InputFileError(f"{path}: cannot be written (no such folder)")
+    if not os.access(target.parent, os.W_OK):
+        raise InputFileError(f"{path}: cannot be written (permission denied)")
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename: an interruption leaves no partial file."""
-    folder = path.resolve().parent
+    """Write beside the target, then rename: an interruption leaves no partial file.
+
+    A link is followed (the file it leads to is replaced), and an existing file keeps its mode;
+    a new file gets the usual mode for the user's umask.
+    """
+    path = Path(os.path.realpath(path))
+    folder = path.parent
+    mode = _mode_for(path)
     try:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
@@ -48,9 +65,19 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise InputFileError(f"{path}: cannot be written ({error.strerror})") from None
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

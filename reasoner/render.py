@@ -191,7 +191,7 @@ def _add_missing(root: Tree, decision: Decision) -> None:
         for ref in alternative.conditions:
             branch.add(_condition(ref, cite=True))
     if decision.more_missing:
-        node.add(Text("… more alternatives exist (see --format json)", style="dim"))
+        node.add(Text(f"… more alternatives exist; the first {len(decision.missing)} are listed", style="dim"))
 
 
 def _add_clauses(root: Tree, clauses: tuple[ClauseTrace, ...]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reasoner.case import Case
+from reasoner.case import Case, CurrentDevice
 from reasoner.vocabulary import DeviceKind, Drug
 
 INSULIN_DEVICES = frozenset(
@@ -26,11 +26,17 @@ def _warnings(case: Case) -> Iterator[str]:
         yield "therapy.drug is insulin but device.kind infusion_pump is a non-insulin pump"
     if device.replacement is True and current is None:
         yield "device.replacement is true but current_device is not given: its state is unknown"
-    if current is not None and device.replacement is not True:
-        yield "current_device is given but device.replacement is not true: the request is read as new"
+    if current is not None and device.replacement is None and _state_given(current):
+        yield ("current_device's state is given but device.replacement is not: the request is read as new "
+               "until device.replacement is answered")
     if current is not None and current.received_on and current.received_on > case.date_of_service:
         yield "current_device.received_on is after date_of_service"
     if case.member.diagnoses is None:
         yield "member.diagnoses is not given: every diagnosis condition is unknown"
     elif len(set(case.member.diagnoses)) != len(case.member.diagnoses):
         yield "member.diagnoses lists a code twice"
+
+
+def _state_given(current: CurrentDevice) -> bool:
+    """The state that only a replacement reads: functioning, warranty, repair."""
+    return any(value is not None for value in (current.functioning, current.under_warranty, current.repairable))

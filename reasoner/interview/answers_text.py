@@ -75,7 +75,7 @@ def _number(text: str) -> Decimal:
         raise ValueError("answer with a number, such as 7.5") from None
     if not value.is_finite():
         raise ValueError("answer with a number, such as 7.5")
-    return value
+    return Decimal(format(value, "f"))  # 1e1 is written 10
 
 
 def _date(text: str) -> str:

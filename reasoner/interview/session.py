@@ -65,4 +65,11 @@ def apply_answers(interview: Interview, answers: dict[str, Any]) -> None:
         try:
             interview.answer(field_name, value)
         except InvalidCase as error:
-            raise InvalidCase([f"--answers {field_name}: {problem}" for problem in error.problems()]) from None
+            raise InvalidCase([_answer_problem(field_name, problem) for problem in error.problems()]) from None
+
+
+def _answer_problem(field_name: str, problem: str) -> str:
+    """The problem, prefixed once with the answer it came from."""
+    if problem.startswith(f"{field_name}:"):
+        return f"--answers {problem}"
+    return f"--answers {field_name}: {problem}"

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.text import Text
 
-from reasoner.decision import Decision, FieldQuestion
+from reasoner.decision import Decision, FieldQuestion, fields_to_ask
 from reasoner.errors import InvalidCase
 from reasoner.interview.answers_text import DontKnow, boolean_meaning, parse_typed
 from reasoner.interview.session import Interview
@@ -24,7 +25,8 @@ def standing(decision: Decision) -> Text:
     if decision.complete:
         text.append(", complete", style="green")
     else:
-        text.append(f", incomplete ({len(decision.questions)} open condition(s))", style="yellow")
+        count = len(fields_to_ask(decision.questions))
+        text.append(f", incomplete ({count} open question{'' if count == 1 else 's'})", style="yellow")
     if decision.rule is not None:
         text.append(f", by {decision.rule.label}", style="dim")
     return text
@@ -45,8 +47,11 @@ def ask_one(console: Console, item: FieldQuestion, read: ReadLine, number: int) 
     first = item.questions[0]
     console.print(Text.assemble((f"\nQuestion {number}. ", "bold"), item.prompt))
     if first.citation.sentence:
-        numbers = ", ".join(map(str, first.citation.numbers))
-        console.print(Text(f"  policy (sentence {numbers}): “{first.citation.sentence}”", style="dim italic"))
+        numbers = first.citation.numbers
+        where = "sentence" if len(numbers) == 1 else "sentences"
+        quote = Text(f"policy ({where} {', '.join(map(str, numbers))}): “{first.citation.sentence}”",
+                     style="dim italic")
+        console.print(Padding(quote, (0, 0, 0, 2)))
     if item.answer.type == "boolean" and not boolean_meaning(item):
         console.print(Text(f"  (yes sets {item.field} = false)", style="dim"))
     console.print(Text.assemble(("  answers ", "dim"), (item.field, "cyan"), f": {_prompt_help(item)}"))

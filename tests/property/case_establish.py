@@ -1,7 +1,8 @@
-"""Test helper: change a concrete case so that one condition becomes established.
+"""Test helper: change a concrete case so that some conditions become established.
 
-The inverse of asp/conditions.lp for documentation conditions, used to check
-`missing` and `complete` against concrete re-decisions.
+Written from the answer catalogue (asp/catalogue.lp, `answer/3` and `establishes/2`): the field
+that settles each condition, set to a value that establishes it. Used to check `missing` and
+`complete` against concrete re-decisions.
 """
 
 from __future__ import annotations
@@ -9,36 +10,37 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from reasoner.answers import get_field, set_field
+from reasoner.catalogue import catalogue
 from reasoner.verify_cases import DIAGNOSIS_CODES
-from reasoner.vocabulary import Finding
 
-FINDINGS = {f.value for f in Finding}
-CURRENT = {
-    "current_functioning": ("functioning", True),
-    "current_malfunctioning": ("functioning", False),
-    "current_out_of_warranty": ("under_warranty", False),
-    "current_not_repairable": ("repairable", False),
-    "current_device_eros": ("model", "eros"),
-    "received_in_eros_window": ("received_on", "2019-06-01"),
-}
 HOURS = {"infusion_at_least_8h": 12, "infusion_under_8h": 4}
+EROS_WINDOW_DAY = "2019-06-01"
 
 
 def establish(case: dict[str, Any], conditions: list[str] | set[str]) -> dict[str, Any]:
     changed = copy.deepcopy(case)
+    answers = catalogue().answers
     for condition in conditions:
-        if condition in FINDINGS:
-            changed.setdefault("findings", {})[condition] = True
-        elif condition in CURRENT:
-            field, value = CURRENT[condition]
-            current = changed.get("current_device") or {}
-            current[field] = value
-            changed["current_device"] = current
-        elif condition in HOURS:
-            changed.setdefault("therapy", {})["infusion_hours"] = HOURS[condition]
-        elif condition in DIAGNOSIS_CODES:
-            member = changed.setdefault("member", {})
-            member["diagnoses"] = [*(member.get("diagnoses") or []), DIAGNOSIS_CODES[condition]]
+        spec = answers[condition]
+        if spec.type == "codes":
+            value: Any = [*(get_field(changed, spec.field) or []), DIAGNOSIS_CODES[condition]]
+        elif spec.type == "number":
+            value = HOURS[condition]
+        elif spec.type == "date":
+            value = EROS_WINDOW_DAY
         else:
-            raise AssertionError(f"{condition} is not a documentation condition")
+            value = _fitting(changed, spec.field, spec.establishes)
+        changed = set_field(changed, spec.field, value)
     return changed
+
+
+def _fitting(case: dict[str, Any], field: str, values: tuple[Any, ...]) -> Any:
+    """An establishing value; for a device code, one that fits the requested kind."""
+    if field == "device.hcpcs":
+        from reasoner.vocabulary import KIND_CODES
+
+        fitting = [v for v in values if v in KIND_CODES[case["device"]["kind"]]]
+        assert fitting, f"no code of {values} fits {case['device']['kind']}"
+        return fitting[0]
+    return values[0]

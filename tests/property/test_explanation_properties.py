@@ -23,7 +23,7 @@ from reasoner import decide, decide_all, parse_case
 from reasoner.catalogue import catalogue
 from reasoner.engine import solve_cases
 from reasoner.explain import AbstractCase
-from reasoner.vocabulary import Finding
+from reasoner.vocabulary import KIND_CODES, Drug, Finding, Setting
 
 
 def literals(result: dict[str, Any]) -> frozenset[tuple[str, bool]]:
@@ -36,7 +36,8 @@ def abstract_for(case: dict[str, Any]) -> AbstractCase | None:
         return None
     cat = catalogue()
     known = {*raw.holds, *raw.refuted}
-    return AbstractCase(raw.version, frozenset(cat.attributes[x] for x in known if x in cat.attributes))
+    given = {cat.attributes[x] for x in known if x in cat.attributes}
+    return AbstractCase(raw.version, frozenset(given | raw.open_attributes))
 
 
 @given(cases())
@@ -79,8 +80,14 @@ def test_each_missing_set_covers_the_case_and_is_minimal(case: dict[str, Any]) -
 
 @st.composite
 def cases_with_few_unknowns(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
-    """A case whose documentation is all known except a few items, named in the second part."""
+    """A case whose documentation and request are all known except a few items, named in the
+    second part. (Absent `backup` is read as "no", never unknown, so it is always given; absent
+    `replacement` is unknown here, since the current device's state is given.)"""
     case = draw(cases(known_request=True, listed_diagnoses=True))
+    device = case["device"]
+    device["hcpcs"] = draw(st.sampled_from(KIND_CODES[device["kind"]]))
+    for flag in ("replacement", "backup", "wireless_glucose_monitor"):
+        device.setdefault(flag, draw(st.booleans()))
     case["findings"] = {f.value: draw(st.booleans()) for f in Finding}
     case.setdefault("therapy", {})["infusion_hours"] = draw(st.sampled_from([4, 12]))
     case["current_device"] = {
@@ -89,7 +96,8 @@ def cases_with_few_unknowns(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]
         "received_on": draw(st.sampled_from(["2019-06-01", "2018-06-01"])),
     }
     items = [*(f"findings.{f.value}" for f in Finding), "therapy.infusion_hours",
-             *(f"current_device.{k}" for k in case["current_device"])]
+             *(f"current_device.{k}" for k in case["current_device"]),
+             "therapy.drug", "therapy.setting", "device.hcpcs", "device.replacement", "device.wireless_glucose_monitor"]
     unknown = draw(st.lists(st.sampled_from(items), max_size=4, unique=True))
     for item in unknown:
         part, field = item.split(".")
@@ -101,7 +109,15 @@ ANSWERS: dict[str, list[Any]] = {
     "therapy.infusion_hours": [4, 12],
     "current_device.model": ["eros", "dash"],
     "current_device.received_on": ["2019-06-01", "2018-06-01"],
+    "therapy.drug": [drug.value for drug in Drug],
+    "therapy.setting": [setting.value for setting in Setting],
 }
+
+
+def answers_for(case: dict[str, Any], item: str) -> list[Any]:
+    if item == "device.hcpcs":
+        return list(KIND_CODES[case["device"]["kind"]])
+    return ANSWERS.get(item, [True, False])
 
 
 @given(cases_with_few_unknowns())
@@ -109,7 +125,7 @@ def test_complete_exactly_when_no_answer_changes_the_decision(drawn: tuple[dict[
     case, unknown = drawn
     result = decide(case).to_json()
     completions = []
-    for answers in itertools.product(*(ANSWERS.get(item, [True, False]) for item in unknown)):
+    for answers in itertools.product(*(answers_for(case, item) for item in unknown)):
         completed = copy.deepcopy(case)
         for item, answer in zip(unknown, answers, strict=True):
             part, field = item.split(".")
