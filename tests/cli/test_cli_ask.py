@@ -259,6 +259,16 @@ def test_terminal_interview_reaches_a_complete_covered_decision(tmp_path: Path) 
 # ------------------------------------------------------------------------------------ (c) Ctrl-C
 
 
+def interrupt_at_prompt(child: pexpect.spawn[str], transcript: io.StringIO) -> None:
+    """Ctrl-C at the next prompt: the run ends with status 130 and says that nothing was saved."""
+    child.expect_exact("> ")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130, (child.exitstatus, child.signalstatus, transcript.getvalue())
+    assert "interrupted: nothing was saved" in transcript.getvalue()
+
+
 def test_ctrl_c_at_the_first_prompt_saves_nothing(tmp_path: Path) -> None:
     """Promise: Ctrl-C exits with status 130, says "interrupted: nothing was saved", and leaves no
     file at --save and no temporary file beside it."""
@@ -266,12 +276,7 @@ def test_ctrl_c_at_the_first_prompt_saves_nothing(tmp_path: Path) -> None:
     saved = tmp_path / "completed.json"
     child, transcript = spawn("ask", str(case), "--save", str(saved), cwd=tmp_path)
     child.expect_exact("Question 1. ")
-    child.expect_exact("> ")
-    child.sendintr()
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130, (child.exitstatus, child.signalstatus, transcript.getvalue())
-    assert "interrupted: nothing was saved" in transcript.getvalue()
+    interrupt_at_prompt(child, transcript)
     assert "Traceback" not in transcript.getvalue()
     assert not saved.exists()
     assert leftovers(tmp_path) == []
@@ -289,12 +294,7 @@ def test_ctrl_c_after_an_answer_leaves_an_existing_save_file_alone(tmp_path: Pat
     child, transcript = spawn("ask", str(case), "--save", str(saved), cwd=tmp_path)
     answer(child, 1, MEDICAL_REVIEW, "n")
     child.expect_exact("Question 2. ")
-    child.expect_exact("> ")
-    child.sendintr()
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130, (child.exitstatus, child.signalstatus, transcript.getvalue())
-    assert "interrupted: nothing was saved" in transcript.getvalue()
+    interrupt_at_prompt(child, transcript)
     assert saved.read_bytes() == before
     assert leftovers(tmp_path) == []
 
