@@ -110,6 +110,8 @@ def _condition(ref: ConditionRef, *, cite: bool = False) -> Text:
 
 def _add_rule(root: Tree, decision: Decision, full: bool) -> None:
     if decision.rule is None:
+        if decision.policy_version is None:
+            root.add(Text("No version of the policy is in force on the date of service"))
         return
     rule = root.add(Text.assemble(("Decided by: ", "bold"), decision.rule.label,
                                   (f" [{decision.rule.rule}]", "dim")))

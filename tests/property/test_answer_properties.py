@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from case_strategies import cases
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reasoner import InvalidCase, decide, parse_case
@@ -88,6 +88,12 @@ def answered_conditions(result: dict[str, Any]) -> list[tuple[str, dict[str, Any
     return found
 
 
+# Each example decides two or three cases with full explanations: a third of the profile's examples
+# keeps the suite quick, and the deep profile still runs a thousand.
+FEWER = settings(max_examples=max(50, settings().max_examples // 3))
+
+
+@FEWER
 @given(cases(), st.data())
 def test_answering_a_question_settles_its_field(case: dict[str, Any], data: st.DataObject) -> None:
     """CONTRACT.md section 2, `questions`: "an unknown condition whose answer could change the decision,
@@ -108,6 +114,7 @@ def test_answering_a_question_settles_its_field(case: dict[str, Any], data: st.D
     assert answer["field"] not in asked.values(), (question["condition"], value, asked)
 
 
+@FEWER
 @given(cases())
 def test_every_question_and_missing_condition_names_a_real_field(case: dict[str, Any]) -> None:
     """CONTRACT.md section 2: every question and every `missing` condition carries an "answer":
@@ -154,6 +161,7 @@ def coded_cases(draw: st.DrawFn) -> dict[str, Any]:
     return case
 
 
+@FEWER
 @given(st.one_of(cases(), coded_cases()))
 def test_explanation_respects_what_inputs_couple(case: dict[str, Any]) -> None:
     """The diagnosis classes nest: "Insulin for Diabetes Mellitus" takes any diabetes code, the Omnipod
