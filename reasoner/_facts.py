@@ -63,9 +63,12 @@ def _fact(name: str, *arguments: Symbol) -> Symbol:
     return Function(name, list(arguments))
 
 
-def case_facts(case: Case, key: int) -> list[Symbol]:
-    """Every input fact of one case, under the internal case key."""
-    return list(_all_facts(case, _number(key)))
+def case_facts(case: Case, key: int, as_of: date | None = None) -> list[Symbol]:
+    """Every input fact of one case, under the internal case key; ``as_of`` chooses the version."""
+    facts = list(_all_facts(case, _number(key)))
+    if as_of is not None:
+        facts.append(_fact("as_of", _number(key), _number(ymd(as_of))))
+    return facts
 
 
 def _all_facts(case: Case, c: Symbol) -> Iterator[Symbol]:

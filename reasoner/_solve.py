@@ -51,13 +51,19 @@ def solve(
     entries: Sequence[str],
     facts: Iterable[clingo.Symbol],
     arguments: Sequence[str] = (),
+    extra_files: Sequence[Path] = (),
 ) -> list[SolvedModel]:
-    """Ground ``entries`` (file names in the asp folder) with ``facts`` and return every model."""
+    """Ground ``entries`` (file names in the asp folder) with ``facts`` and return every model.
+
+    ``extra_files`` are added to the rules (for tests: a hand-made revision, a broken rule).
+    """
     log = _LogCapture()
     try:
         control = clingo.Control(list(arguments), logger=log, message_limit=50)
         for entry in entries:
             control.load(str(asp_dir() / entry))
+        for path in extra_files:
+            control.load(str(path))
         _add_facts(control, facts)
         control.ground([("base", [])])
         _fail_on_messages(log)

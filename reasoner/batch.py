@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from collections import Counter
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from reasoner.errors import ReasonerError
-from reasoner.inputs import NOT_UTF8, decode_json, json_problem
+from reasoner.batch_report import (
+    EMPTY_LINE,
+    INVALID_CASE,
+    INVALID_JSON,
+    NOT_UTF8,
+    RULES_ERROR,
+    record_digest,
+)
+from reasoner.errors import ReasonerError, RulesError
+from reasoner.inputs import NOT_UTF8 as NOT_UTF8_TEXT
+from reasoner.inputs import decode_json, json_problem
 
 if TYPE_CHECKING:
     from reasoner.case import Case
@@ -27,35 +37,31 @@ CHUNK_LINES = 64
 # grows with the distinct facts it has seen; a fresh worker after this many chunks keeps a
 # long batch flat (a restart costs about half a second).
 CHUNKS_PER_WORKER = 150
+COUNT_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
 class LineOutput:
-    """One output line, and what the summary needs to know about it."""
+    """One output line, and the digest of its record that the summary counts (batch_report)."""
 
     text: str
-    decision: str | None
+    digest: dict[str, Any]
 
 
-@dataclass
-class BatchSummary:
-    decisions: Counter[str] = field(default_factory=Counter)
-    errors: int = 0
-
-    def add(self, output: LineOutput) -> None:
-        if output.decision is None:
-            self.errors += 1
-        else:
-            self.decisions[output.decision] += 1
-
-    @property
-    def total(self) -> int:
-        return self.errors + sum(self.decisions.values())
+def _output(record: dict[str, Any], text: str) -> LineOutput:
+    digest = record_digest(record)
+    assert digest is not None, record
+    return LineOutput(text, digest)
 
 
-def _error_record(case_id: str | None, number: int, problems: list[str]) -> LineOutput:
-    record = {"case_id": case_id, "line": number, "error": "; ".join(problems)}
-    return LineOutput(json.dumps(record, ensure_ascii=False, allow_nan=False), None)
+def _error_record(case_id: str | None, number: int, kind: str, problems: list[str]) -> LineOutput:
+    record = {"case_id": case_id, "line": number, "kind": kind, "error": "; ".join(problems)}
+    return _output(record, json.dumps(record, ensure_ascii=False, allow_nan=False))
+
+
+def _error_kind(error: ReasonerError) -> str:
+    """A rules error is the policy's bug; any other refusal is about the case."""
+    return RULES_ERROR if isinstance(error, RulesError) else INVALID_CASE
 
 
 def _case_id_of(data: Any) -> str | None:
@@ -65,7 +71,9 @@ def _case_id_of(data: Any) -> str | None:
     return None
 
 
-def decide_chunk(chunk: list[tuple[int, str]], explanation: bool = True) -> list[LineOutput]:
+def decide_chunk(
+    chunk: list[tuple[int, str]], explanation: bool = True, as_of: str | None = None,
+) -> list[LineOutput]:
     """Decide a chunk of numbered lines; the result has one output per line, in order.
 
     The solver and the case model load here, in the process that decides (a worker, with
@@ -75,43 +83,62 @@ def decide_chunk(chunk: list[tuple[int, str]], explanation: bool = True) -> list
     outputs: list[LineOutput | None] = [None] * len(chunk)
     valid: list[tuple[int, Case]] = []
     for index, (number, text) in enumerate(chunk):
+        if text == NOT_UTF8_TEXT:
+            outputs[index] = _error_record(None, number, NOT_UTF8, ["line is not UTF-8 text"])
+            continue
+        if not text.strip():
+            outputs[index] = _error_record(None, number, EMPTY_LINE, ["empty line"])
+            continue
         data: Any = None
         try:
-            if text == NOT_UTF8:
-                raise ReasonerError("line is not UTF-8 text")
-            if not text.strip():
-                raise ReasonerError("empty line")
             data = decode_json(text)
             valid.append((index, parse_case(data)))
         except ReasonerError as error:
-            outputs[index] = _error_record(_case_id_of(data), number, error.problems())
+            outputs[index] = _error_record(_case_id_of(data), number, _error_kind(error), error.problems())
         except (ValueError, RecursionError) as error:
-            outputs[index] = _error_record(None, number, [json_problem(error)])
-    for index, output in _decide_valid(valid, chunk, explanation):
+            outputs[index] = _error_record(None, number, INVALID_JSON, [json_problem(error)])
+    for index, output in _decide_valid(valid, chunk, explanation, as_of):
         outputs[index] = output
     return [output for output in outputs if output is not None]
 
 
 def _decide_valid(
-    valid: list[tuple[int, Case]], chunk: list[tuple[int, str]], explanation: bool
+    valid: list[tuple[int, Case]], chunk: list[tuple[int, str]], explanation: bool, as_of: str | None = None,
 ) -> Iterator[tuple[int, LineOutput]]:
     from reasoner.engine import decide_all
 
     try:
-        decisions = decide_all([case for _, case in valid], explanation=explanation)
+        decisions = decide_all([case for _, case in valid], explanation=explanation, as_of=as_of)
     except ReasonerError:
         decisions = None
     for position, (index, case) in enumerate(valid):
         try:
             decision = (
                 decisions[position] if decisions is not None
-                else decide_all([case], explanation=explanation)[0]
+                else decide_all([case], explanation=explanation, as_of=as_of)[0]
             )
         except ReasonerError as error:
-            yield index, _error_record(case.case_id, chunk[index][0], error.problems())
+            yield index, _error_record(case.case_id, chunk[index][0], _error_kind(error), error.problems())
             continue
-        text = json.dumps(decision.to_json(), ensure_ascii=False)
-        yield index, LineOutput(text, decision.decision)
+        record = decision.to_json()  # says "explained": whether it was decided with --explain
+        yield index, _output(record, json.dumps(record, ensure_ascii=False))
+
+
+def count_lines(stream: BinaryIO) -> int | None:
+    """The number of lines a regular file holds (as numbered_lines counts them), read in binary
+    blocks; the stream is left where it was. None for anything else (a pipe, a terminal)."""
+    try:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            return None
+        start = stream.tell()
+    except (OSError, ValueError):
+        return None
+    count, last = 0, b"\n"
+    while block := stream.read(COUNT_BLOCK):
+        count += block.count(b"\n")
+        last = block[-1:]
+    stream.seek(start)
+    return count + (last != b"\n")
 
 
 def chunks(lines: Iterable[tuple[int, str]], size: int = CHUNK_LINES) -> Iterator[list[tuple[int, str]]]:
@@ -121,29 +148,29 @@ def chunks(lines: Iterable[tuple[int, str]], size: int = CHUNK_LINES) -> Iterato
 
 
 def run_batch(
-    lines: Iterable[tuple[int, str]], *, jobs: int = 1, explanation: bool = True
+    lines: Iterable[tuple[int, str]], *, jobs: int = 1, explanation: bool = True, as_of: str | None = None,
 ) -> Iterator[LineOutput]:
     """Every output line, in input order."""
     if jobs <= 1:
         for chunk in chunks(lines):
-            yield from decide_chunk(chunk, explanation)
+            yield from decide_chunk(chunk, explanation, as_of)
         return
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=CHUNKS_PER_WORKER) as pool:
-        pending = _bounded_map(pool, chunks(lines), explanation, window=jobs * 4)
+        pending = _bounded_map(pool, chunks(lines), explanation, as_of, window=jobs * 4)
         for outputs in pending:
             yield from outputs
 
 
 def _bounded_map(
-    pool: ProcessPoolExecutor, work: Iterator[list[tuple[int, str]]], explanation: bool,
+    pool: ProcessPoolExecutor, work: Iterator[list[tuple[int, str]]], explanation: bool, as_of: str | None,
     window: int,
 ) -> Iterator[list[LineOutput]]:
     """Like pool.map, in order, but never more than ``window`` chunks in flight (flat memory)."""
-    in_flight = [pool.submit(decide_chunk, chunk, explanation) for chunk in islice(work, window)]
+    in_flight = [pool.submit(decide_chunk, chunk, explanation, as_of) for chunk in islice(work, window)]
     while in_flight:
         head = in_flight.pop(0)
         next_chunk = next(work, None)
         if next_chunk is not None:
-            in_flight.append(pool.submit(decide_chunk, next_chunk, explanation))
+            in_flight.append(pool.submit(decide_chunk, next_chunk, explanation, as_of))
         yield head.result()

@@ -51,6 +51,16 @@ MAX_DOLLARS = Decimal("1000000.00")
 MAX_CLAIM_DOLLARS = Decimal("10000000.00")
 
 
+def parse_as_of(as_of: date | str | None) -> date | None:
+    """The date whose version of the policy should decide (``--as-of``), or InvalidCase naming it."""
+    if as_of is None or isinstance(as_of, date):
+        return as_of
+    try:
+        return _iso_date(as_of)
+    except ValueError as error:
+        raise InvalidCase([f"as_of: {error}"]) from None
+
+
 def _iso_date(value: Any) -> date:
     if isinstance(value, date):
         return value

@@ -19,7 +19,8 @@ from reasoner.errors import InputFileError, InvalidCase, ReasonerError, RulesErr
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from reasoner.batch import BatchSummary, LineOutput
+    from reasoner.batch import LineOutput
+    from reasoner.batch_report import BatchSummary
 
 app = typer.Typer(
     name="reasoner",
@@ -73,6 +74,9 @@ def _errors_to_exit() -> Iterator[None]:
         raise typer.Exit(EXIT_INVALID) from None
 
 
+AS_OF_HELP = "Decide under the version of the policy in force on DATE (YYYY-MM-DD), not on the date of service."
+
+
 @app.command()
 def check(
     case: Annotated[str, typer.Argument(metavar="CASE.json", help="A case file, or - for standard input.")],
@@ -82,13 +86,14 @@ def check(
     full: Annotated[
         bool, typer.Option("--full", help="Tree: also every other route, every missing set, every citation.")
     ] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
 ) -> None:
     """Decide one case and print the decision with its explanation."""
     from reasoner.engine import decide
     from reasoner.inputs import read_case_json
 
     with _errors_to_exit():
-        decision = decide(read_case_json(case))
+        decision = decide(read_case_json(case), as_of=as_of)
     if output_format is CaseFormat.json:
         print(json.dumps(decision.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -178,32 +183,70 @@ def batch(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Progress bar and summary on standard error.")
     ] = True,
+    summary_file: Annotated[
+        Path | None,
+        typer.Option("--summary", metavar="FILE", help="Write the run's summary here as JSON (see `reasoner report`)."),
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
 ) -> None:
     """Decide many cases: one JSON line out per line in, in order; bad lines become error records."""
-    from reasoner.batch import BatchSummary, run_batch
-    from reasoner.inputs import numbered_lines, open_lines
+    from reasoner.batch import count_lines, run_batch
+    from reasoner.batch_report import BatchSummary, write_json_atomically
+    from reasoner.inputs import STDIN, numbered_lines, open_lines
 
     with _errors_to_exit():
+        from reasoner.case import parse_as_of
+
+        parse_as_of(as_of)  # a bad date is refused before any line is read
+        if summary_file is not None:
+            _check_summary_target(summary_file, cases, out)
+            from reasoner.outputs import check_writable
+
+            check_writable(summary_file)
         stream = open_lines(cases)
-        sink = _open_out(out)
-        summary = BatchSummary()
         started = time.perf_counter()
         try:
+            sink = _open_out(out)
+        except InputFileError:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+            raise
+        summary = BatchSummary()
+        stopped = False
+        try:
+            total = count_lines(stream) if progress and cases != STDIN else None
             lines = numbered_lines(stream)
-            outputs = run_batch(lines, jobs=jobs, explanation=explain)
-            _drain(outputs, sink, summary, progress)
+            outputs = run_batch(lines, jobs=jobs, explanation=explain, as_of=as_of)
+            _drain(outputs, sink, summary, progress, total)
         except BrokenPipeError:
             # The reader went away (`reasoner batch ... | head`): stop quietly, as Unix tools do.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(0) from None
+            stopped = True
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
             if sink is not sys.stdout:
                 sink.close()
+        report = summary.to_json(time.perf_counter() - started)
+        if summary_file is not None:
+            write_json_atomically(summary_file, report)
+    if stopped:
+        raise typer.Exit(0)
     if progress:
-        _print_summary(summary, time.perf_counter() - started)
+        from reasoner.batch_report import summary_view
+
+        _stderr().print(summary_view(report))
+
+
+def _check_summary_target(summary_file: Path, cases: str, out: Path | None) -> None:
+    """The summary must not replace the input or the output of the same run."""
+    from reasoner.inputs import STDIN
+
+    target = summary_file.resolve()
+    for other, what in ((None if cases == STDIN else Path(cases), "the input"), (out, "the output")):
+        if other is not None and other.resolve() == target:
+            raise InputFileError(f"{summary_file}: is {what} of this run; the summary needs its own file")
 
 
 def _open_out(out: Path | None) -> TextIO:
@@ -215,31 +258,30 @@ def _open_out(out: Path | None) -> TextIO:
         raise InputFileError(f"{out}: cannot be written ({error.strerror})") from None
 
 
-def _drain(outputs: Iterator[LineOutput], sink: TextIO, summary: BatchSummary, progress: bool) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _drain(
+    outputs: Iterator[LineOutput], sink: TextIO, summary: BatchSummary, progress: bool, total: int | None = None
+) -> None:
+    """Write each output line as it comes and count it; the bar shows a total and time left when known."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    columns = (TextColumn("deciding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns: list[ProgressColumn] = [TextColumn("deciding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    if total is not None:
+        columns.append(TimeRemainingColumn())
     with Progress(*columns, console=_stderr(), disable=not progress, transient=True) as bar:
-        task = bar.add_task("cases", total=None)
+        task = bar.add_task("cases", total=total)
         for output in outputs:
             sink.write(output.text + "\n")
             sink.flush()
-            summary.add(output)
+            summary.add(output.digest)
             bar.advance(task)
-
-
-def _print_summary(summary: BatchSummary, seconds: float) -> None:
-    from rich.table import Table
-
-    table = Table(title="batch summary", show_header=True)
-    table.add_column("result")
-    table.add_column("cases", justify="right")
-    for decision, count in sorted(summary.decisions.items()):
-        table.add_row(decision, str(count))
-    table.add_row("errors", str(summary.errors))
-    rate = summary.total / seconds if seconds > 0 else 0.0
-    table.add_row("cases per second", f"{rate:,.0f}")
-    _stderr().print(table)
 
 
 @app.command()
@@ -294,11 +336,87 @@ def verify(
 
 
 @app.command()
+def diff(
+    from_version: Annotated[
+        str | None, typer.Option("--from", metavar="VERSION", help="The earlier version (default: the one "
+                                 "before --to).")
+    ] = None,
+    to_version: Annotated[
+        str | None, typer.Option("--to", metavar="VERSION", help="The later version (default: the latest).")
+    ] = None,
+    output_format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table for people, json for programs.")
+    ] = ListFormat.table,
+) -> None:
+    """What changed between two versions of the policy, and which cases decide differently.
+
+    Lists the clauses and billing rules the revision added, removed or changed, then searches
+    the whole input space (as `verify` does) for every region of cases whose decision differs,
+    with a witness case for each that `check` (and `check --as-of`) reproduces. Exit status 0
+    when the comparison ran.
+    """
+    from reasoner.diff import diff as compare
+    from reasoner.render_diff import diff_view
+
+    with _errors_to_exit(), _stderr().status("comparing the versions over the whole input space…"):
+        result = compare(from_version, to_version)
+    if output_format is ListFormat.json:
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _stdout().print(diff_view(result))
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the input case."""
     from reasoner.case import case_json_schema
 
     print(json.dumps(case_json_schema(), indent=2))
+
+
+@app.command()
+def report(
+    output: Annotated[
+        str, typer.Argument(metavar="OUT.jsonl", help="An output file of `reasoner batch`; - for standard input.")
+    ],
+    output_format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table for people, json for programs.")
+    ] = ListFormat.table,
+) -> None:
+    """Summarise a batch run from its output: the numbers of `batch --summary` (time fields null).
+
+    A line that is not a batch record is counted as unreadable and named on standard error;
+    exit status 2 only when the file cannot be read.
+    """
+    from reasoner.batch_report import BatchSummary, summary_view
+    from reasoner.inputs import STDIN, open_lines
+
+    summary = BatchSummary()
+    unreadable: list[int] = []
+    with _errors_to_exit():
+        stream = open_lines(output)
+        try:
+            for number, raw in enumerate(stream, 1):
+                try:
+                    record = json.loads(raw)
+                except (ValueError, RecursionError):
+                    record = None
+                if not summary.add(record):
+                    unreadable.append(number)
+        except OSError as error:
+            raise InputFileError(f"{output}: cannot be read ({error.strerror})") from None
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+    name = "standard input" if output == STDIN else output
+    if unreadable:
+        shown = ", ".join(str(number) for number in unreadable[:10]) + (", …" if len(unreadable) > 10 else "")
+        print(f"warning: {name}: {len(unreadable)} lines are not batch records (lines {shown})", file=sys.stderr)
+    data = summary.to_json(None)
+    if output_format is ListFormat.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        _stdout().print(summary_view(data, title=f"batch report: {name}"))
 
 
 def main() -> None:

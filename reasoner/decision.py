@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reasoner.answers import Answer
+
+if TYPE_CHECKING:
+    from reasoner.versions import VersionBasis
 
 POLICY_ID = "portable-external-infusion-pump"
 QUOTE_JOIN = " … "
@@ -247,14 +250,18 @@ class Decision:
     clauses: tuple[ClauseTrace, ...] = field(default=())
     conflicts: tuple[Conflict, ...] = field(default=())
     closed_routes: tuple[ClosedRoute, ...] = field(default=())
+    version_basis: VersionBasis | None = None
+    explained: bool = True
 
     def to_json(self) -> dict[str, Any]:
         """The decision object of CONTRACT.md section 2 (plus the explanation's extra fields)."""
         return {
             "case_id": self.case_id,
-            "policy": {"id": POLICY_ID, "version": self.policy_version},
+            "policy": {"id": POLICY_ID, "version": self.policy_version,
+                       **({"version_chosen": self.version_basis.to_json()} if self.version_basis else {})},
             "decision": self.decision,
             "complete": self.complete,
+            "explained": self.explained,
             "pathway": self.pathway,
             "rule": self.rule.to_json() if self.rule else None,
             "satisfied": [c.to_json() for c in self.satisfied],

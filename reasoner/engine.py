@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from clingo import Symbol
@@ -14,35 +15,45 @@ from reasoner._facts import case_facts, kind_code_facts
 from reasoner._results import CaseResult, results_by_case
 from reasoner._solve import single_model, solve
 from reasoner.answers import answer_for
-from reasoner.case import Case, ClaimLine, parse_case
+from reasoner.case import Case, ClaimLine, parse_as_of, parse_case
 from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import ClosedRoute, Decision, LineDecision, LineReason, Question
 from reasoner.errors import RulesError
 from reasoner.routes import closed_routes, with_answer
 from reasoner.trace import condition_ref, rule_ref
+from reasoner.versions import version_basis
 from reasoner.vocabulary import KIND_CODES
 from reasoner.warnings import case_warnings
 
 DECISION_PROGRAM = ["main.lp"]
 
 
-def decide(case: dict[str, object] | Case, *, explanation: bool = True) -> Decision:
-    """Decide one case. Raises InvalidCase for bad input, RulesError for a rules bug."""
-    return decide_all([parse_case(case)], explanation=explanation)[0]
+def decide(
+    case: dict[str, object] | Case, *, explanation: bool = True, as_of: date | str | None = None,
+) -> Decision:
+    """Decide one case. Raises InvalidCase for bad input, RulesError for a rules bug.
+
+    ``as_of`` decides under the version of the policy in force on that date instead of the
+    one in force on the date of service.
+    """
+    return decide_all([parse_case(case)], explanation=explanation, as_of=as_of)[0]
 
 
-def decide_all(cases: Sequence[Case], *, explanation: bool = True) -> list[Decision]:
+def decide_all(
+    cases: Sequence[Case], *, explanation: bool = True, as_of: date | str | None = None,
+) -> list[Decision]:
     """Decide several valid cases in one grounding (the batch path)."""
-    results = solve_cases(cases)
+    day = parse_as_of(as_of)
+    results = solve_cases(cases, day)
     return [
-        build_decision(case, results[key], explanation=explanation)
+        build_decision(case, results[key], explanation=explanation, as_of=day)
         for key, case in enumerate(cases)
     ]
 
 
-def solve_cases(cases: Sequence[Case]) -> dict[int, CaseResult]:
+def solve_cases(cases: Sequence[Case], as_of: date | None = None) -> dict[int, CaseResult]:
     """Run the decision program on cases keyed 0..n-1."""
-    facts = itertools.chain(kind_code_facts(KIND_CODES), _facts_of(cases))
+    facts = itertools.chain(kind_code_facts(KIND_CODES), _facts_of(cases, as_of))
     results = results_by_case(single_model(solve(DECISION_PROGRAM, facts)).symbols)
     for key in range(len(cases)):
         if key not in results:
@@ -50,15 +61,18 @@ def solve_cases(cases: Sequence[Case]) -> dict[int, CaseResult]:
     return results
 
 
-def _facts_of(cases: Iterable[Case]) -> Iterator[Symbol]:
+def _facts_of(cases: Iterable[Case], as_of: date | None) -> Iterator[Symbol]:
     for key, case in enumerate(cases):
-        yield from case_facts(case, key)
+        yield from case_facts(case, key, as_of)
 
 
-def build_decision(case: Case, result: CaseResult, *, explanation: bool = True) -> Decision:
+def build_decision(
+    case: Case, result: CaseResult, *, explanation: bool = True, as_of: date | None = None,
+) -> Decision:
     cat = catalogue()
     verdict = result.decision
     version = cat.versions[result.version].name if result.version else None
+    basis = version_basis(cat, result.version, case.date_of_service, as_of)
     rule = rule_ref(cat, result.primary) if result.primary else None
     summary = explain.explain(result) if explanation else explain.brief(result)
     kind = case.device.kind.value
@@ -80,10 +94,12 @@ def build_decision(case: Case, result: CaseResult, *, explanation: bool = True) 
         more_missing=summary.more_missing,
         questions=tuple(_answered(cat, question, kind) for question in summary.questions),
         lines=tuple(_line(cat, claim_line, result, case) for claim_line in case.claim_lines),
-        warnings=tuple(case_warnings(case)) + _rule_warnings(cat, result),
+        warnings=tuple(case_warnings(case)) + basis.warnings + _rule_warnings(cat, result),
         clauses=summary.clauses,
         conflicts=summary.conflicts,
         closed_routes=closed,
+        version_basis=basis,
+        explained=explanation,
     )
 
 
