@@ -90,7 +90,8 @@ def _member_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
         yield _fact("age", c, _number(case.member.age))
     if case.member.diagnoses is None:
         return
-    yield _fact("diagnoses_listed", c)
+    if case.member.diagnoses_complete is not False:
+        yield _fact("diagnoses_listed", c)
     for code in case.member.diagnoses:
         yield _fact("diagnosis", c, String(code))
         for length in range(3, len(code) + 1):
@@ -173,6 +174,22 @@ def explanation_externals(
     if target is not None:
         atoms.add(Function("target", [_name(target)]))
     atoms.update(Function("free_attribute", [_name(a)]) for a in free_attributes)
+    return frozenset(atoms)
+
+
+def diff_externals(
+    from_version: str, to_version: str, seen: list[tuple[str, str, str, str]],
+) -> frozenset[Symbol]:
+    """The externals of asp/diff/*.lp for one solve: the two versions, the query, the regions seen.
+
+    Every name is a version, decision or clause id that the rules produced, never user text.
+    """
+    atoms = {
+        Function("version_of", [_name("from"), _name(from_version)]),
+        Function("version_of", [_name("to"), _name(to_version)]),
+        Function("diff_query"),
+    }
+    atoms.update(Function("seen", [_name(part) for part in region]) for region in seen)
     return frozenset(atoms)
 
 

@@ -130,6 +130,21 @@ def set_field(case: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
     return updated
 
 
+def apply_answer(
+    case: dict[str, Any], field: str, value: Any, *, answer_type: str, also: tuple[tuple[str, Any], ...] = (),
+) -> dict[str, Any]:
+    """A copy of the case with one question's answer set: the field, and the fields that answering
+    it also sets (``answer_also/3``). Codes are added to those the case lists, never dropped."""
+    if answer_type == "codes" and isinstance(value, list):
+        given = get_field(case, field)
+        known = list(given) if isinstance(given, list) else []
+        value = known + [code for code in value if code not in known]
+    updated = set_field(case, field, value)
+    for other, other_value in also:
+        updated = set_field(updated, other, other_value)
+    return updated
+
+
 def get_field(case: dict[str, Any], field: str) -> Any:
     """The value of a dotted field in a case given as a dict, or None when absent."""
     value: Any = case

@@ -71,6 +71,14 @@ def _case_id_of(data: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Refused:
+    """An input that is not even a JSON value: its error kind and problems."""
+
+    kind: str
+    problems: list[str]
+
+
 def decide_chunk(
     chunk: list[tuple[int, str]], explanation: bool = True, as_of: str | None = None,
 ) -> list[LineOutput]:
@@ -79,31 +87,46 @@ def decide_chunk(
     The solver and the case model load here, in the process that decides (a worker, with
     --jobs), not in the parent that only reads and writes lines.
     """
-    from reasoner.case import parse_case
-    outputs: list[LineOutput | None] = [None] * len(chunk)
-    valid: list[tuple[int, Case]] = []
-    for index, (number, text) in enumerate(chunk):
+    items: list[tuple[int, Any]] = []
+    for number, text in chunk:
         if text == NOT_UTF8_TEXT:
-            outputs[index] = _error_record(None, number, NOT_UTF8, ["line is not UTF-8 text"])
+            items.append((number, Refused(NOT_UTF8, ["line is not UTF-8 text"])))
+        elif not text.strip():
+            items.append((number, Refused(EMPTY_LINE, ["empty line"])))
+        else:
+            try:
+                items.append((number, decode_json(text)))
+            except (ValueError, RecursionError) as error:
+                items.append((number, Refused(INVALID_JSON, [json_problem(error)])))
+    return decide_items(items, explanation, as_of)
+
+
+def decide_items(
+    items: list[tuple[int, Any]], explanation: bool = True, as_of: str | None = None,
+) -> list[LineOutput]:
+    """Decide numbered decoded JSON values (or Refused inputs): one output each, in order.
+
+    The batch and the service's /decide/batch share it, so both give the same records.
+    """
+    from reasoner.case import parse_case
+
+    outputs: list[LineOutput | None] = [None] * len(items)
+    valid: list[tuple[int, Case]] = []
+    for index, (number, data) in enumerate(items):
+        if isinstance(data, Refused):
+            outputs[index] = _error_record(None, number, data.kind, data.problems)
             continue
-        if not text.strip():
-            outputs[index] = _error_record(None, number, EMPTY_LINE, ["empty line"])
-            continue
-        data: Any = None
         try:
-            data = decode_json(text)
             valid.append((index, parse_case(data)))
         except ReasonerError as error:
             outputs[index] = _error_record(_case_id_of(data), number, _error_kind(error), error.problems())
-        except (ValueError, RecursionError) as error:
-            outputs[index] = _error_record(None, number, INVALID_JSON, [json_problem(error)])
-    for index, output in _decide_valid(valid, chunk, explanation, as_of):
+    for index, output in _decide_valid(valid, [number for number, _ in items], explanation, as_of):
         outputs[index] = output
     return [output for output in outputs if output is not None]
 
 
 def _decide_valid(
-    valid: list[tuple[int, Case]], chunk: list[tuple[int, str]], explanation: bool, as_of: str | None = None,
+    valid: list[tuple[int, Case]], numbers: list[int], explanation: bool, as_of: str | None = None,
 ) -> Iterator[tuple[int, LineOutput]]:
     from reasoner.engine import decide_all
 
@@ -118,7 +141,7 @@ def _decide_valid(
                 else decide_all([case], explanation=explanation, as_of=as_of)[0]
             )
         except ReasonerError as error:
-            yield index, _error_record(case.case_id, chunk[index][0], _error_kind(error), error.problems())
+            yield index, _error_record(case.case_id, numbers[index], _error_kind(error), error.problems())
             continue
         record = decision.to_json()  # says "explained": whether it was decided with --explain
         yield index, _output(record, json.dumps(record, ensure_ascii=False))

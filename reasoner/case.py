@@ -127,6 +127,9 @@ class _Strict(BaseModel):
 class Member(_Strict):
     age: Annotated[StrictInt, Field(ge=0, le=130)] | None = None
     diagnoses: list[DiagnosisCode] | None = None
+    # false: `diagnoses` lists some of the member's diagnoses (say, the reasons of one order), so a
+    # diagnosis class not among them is unknown, not absent. Absent or true: the list is complete.
+    diagnoses_complete: StrictBool | None = None
 
 
 class Therapy(_Strict):

@@ -14,7 +14,7 @@ from typing import Any
 import clingo
 
 from reasoner._solve import explanation_program
-from reasoner.answers import AnswerSpec, answer_for
+from reasoner.answers import AnswerSpec, answer_for, apply_answer
 from reasoner.decision import QUOTE_JOIN
 
 
@@ -57,6 +57,7 @@ class Catalogue:
     informational: dict[int, str] = field(default_factory=dict)
     quotes: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
     answers: dict[str, AnswerSpec] = field(default_factory=dict)
+    answer_also: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)
 
     def label(self, item: str) -> str:
         return self.labels.get(item, item)
@@ -66,6 +67,12 @@ class Catalogue:
 
     def pathway_label(self, pathway: str) -> str:
         return self.pathway_labels.get(pathway, pathway)
+
+    def apply_answer(self, case: dict[str, Any], field_name: str, value: Any) -> dict[str, Any]:
+        """The case with the answer to the question of ``field_name`` set (answers.apply_answer)."""
+        kinds = {spec.type for spec in self.answers.values() if spec.field == field_name}
+        kind = kinds.pop() if len(kinds) == 1 else "string"
+        return apply_answer(case, field_name, value, answer_type=kind, also=self.answer_also.get(field_name, ()))
 
     def implied_by(self, wider: str, narrower: str) -> bool:
         """Whether establishing ``narrower`` always establishes ``wider``: a diagnosis class
@@ -98,6 +105,12 @@ def catalogue() -> Catalogue:
     cat = _assemble(by_name, numbers)
     _add_sentence_map(cat, by_name)
     cat.answers = _answers(atoms, by_name)
+    also: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+    for atom in atoms:
+        if atom.name == "answer_also" and len(atom.arguments) == 3:
+            first, other, value = atom.arguments
+            also[_dotted(first)].append((_dotted(other), _value(value)))
+    cat.answer_also = {name: tuple(found) for name, found in also.items()}
     return cat
 
 

@@ -336,6 +336,30 @@ def verify(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="The address to listen on (localhost by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port to listen on.")] = 8080,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
+    max_body: Annotated[
+        int, typer.Option("--max-body", min=1024, metavar="BYTES", help="The largest request body accepted.")
+    ] = 1 << 20,
+) -> None:
+    """Serve the JSON API and the Da Vinci CRD (CDS Hooks) coverage service over HTTP.
+
+    POST /decide, POST /decide/batch, GET /conditions, GET /schema/case, GET /schema/decision,
+    GET /health, GET /cds-services, POST /cds-services/{id}, GET /Questionnaire/{id},
+    POST /decide/fhir; the OpenAPI description at /openapi.json (docs/service.md).
+    """
+    import uvicorn  # the web stack loads only here: `check` starts as fast as before
+
+    from reasoner.service.app import MAX_BODY_VARIABLE
+
+    os.environ[MAX_BODY_VARIABLE] = str(max_body)
+    uvicorn.run("reasoner.service.app:app_from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
+
+
+@app.command()
 def diff(
     from_version: Annotated[
         str | None, typer.Option("--from", metavar="VERSION", help="The earlier version (default: the one "
@@ -367,8 +391,17 @@ def diff(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the input case."""
+def schema(
+    output: Annotated[
+        bool, typer.Option("--output", help="Print the schema of the decision (`check --format json`) instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of the input case (or, with --output, of the decision)."""
+    if output:
+        from reasoner.decision_schema import decision_json_schema
+
+        print(json.dumps(decision_json_schema(), indent=2, ensure_ascii=False))
+        return
     from reasoner.case import case_json_schema
 
     print(json.dumps(case_json_schema(), indent=2))

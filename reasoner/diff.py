@@ -22,7 +22,7 @@ from typing import Any
 
 import clingo
 
-from reasoner._facts import vocabulary_facts
+from reasoner._facts import diff_externals, vocabulary_facts
 from reasoner._results import text
 from reasoner._solve import PreparedProgram
 from reasoner.errors import InvalidCase, ReasonerError
@@ -210,20 +210,16 @@ def _changed(rules: _Rules, old: str, new: str) -> Change:
 
 
 def _regions(program: PreparedProgram, before: VersionRef, after: VersionRef) -> tuple[list[Region], bool]:
-    base = {
-        clingo.Function("version_of", [clingo.Function("from"), clingo.Function(before.id)]),
-        clingo.Function("version_of", [clingo.Function("to"), clingo.Function(after.id)]),
-        clingo.Function("diff_query"),
-    }
-    seen: set[clingo.Symbol] = set()
+    seen: list[tuple[str, str, str, str]] = []
     regions: list[Region] = []
     while len(regions) < MAX_REGIONS:
-        models = program.solve(frozenset(base | seen))
+        models = program.solve(diff_externals(before.id, after.id, seen))
         if not models:
             return regions, False
         symbols = models[-1].symbols  # the optimum: the smallest witness
         region = next(s for s in symbols if s.name == "region")
-        seen.add(clingo.Function("seen", list(region.arguments)))
+        d1, k1, d2, k2 = (text(arg) for arg in region.arguments)
+        seen.append((d1, k1, d2, k2))
         regions.append(_region(region, symbols, before, after))
     return regions, True
 

@@ -33,6 +33,8 @@ def _warnings(case: Case) -> Iterator[str]:
         yield "current_device.received_on is after date_of_service"
     if case.member.diagnoses is None:
         yield "member.diagnoses is not given: every diagnosis condition is unknown"
+    elif case.member.diagnoses_complete is False:
+        yield "member.diagnoses is a partial list: a diagnosis class not among its codes is unknown"
     elif len(set(case.member.diagnoses)) != len(case.member.diagnoses):
         yield "member.diagnoses lists a code twice"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reasoner.answers import set_field
 from reasoner.case import parse_case
+from reasoner.catalogue import catalogue
 from reasoner.decision import Decision, FieldQuestion, fields_to_ask
 from reasoner.engine import decide
 from reasoner.errors import InvalidCase
@@ -48,7 +48,7 @@ class Interview:
 
     def answer(self, field_name: str, value: Any) -> Decision:
         """Set the field, or raise InvalidCase (the case is left unchanged)."""
-        updated = set_field(self.case, field_name, value)
+        updated = catalogue().apply_answer(self.case, field_name, value)
         parse_case(updated)
         self.case = updated
         self.answered.append((field_name, value))
