@@ -121,7 +121,7 @@ def main() -> None:
     port = free_port()
     server = start_server(port, args.workers)
     base = f"http://127.0.0.1:{port}"
-    cases = corpus(args.requests)
+    cases = list(corpus(args.requests))
     hooks = [hook_request(i) for i in range(args.requests)]
     print(f"reasoner serve, {args.workers} worker(s), on this machine ({os.cpu_count()} cores)")
     try:

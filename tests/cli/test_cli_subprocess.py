@@ -140,3 +140,17 @@ def test_conditions_and_schema_in_a_real_process() -> None:
     assert all(row["source"].strip() for row in rows)
     schema = json.loads(run("script", "schema").stdout)
     assert "case_id" in schema["properties"]
+
+
+def test_check_never_loads_the_web_stack() -> None:
+    """`reasoner serve` must not make `check` slower to start: the web stack loads only for serve."""
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['reasoner', 'check', {str(ROOT / 'examples' / 'v-go.json')!r}, '--format', 'json']\n"
+        "try:\n    runpy.run_module('reasoner', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "loaded = sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'httpx') if m in sys.modules)\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert "LOADED []" in completed.stderr, completed.stderr
