@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reasoner.answers import Answer
 
-if TYPE_CHECKING:
-    from reasoner.versions import VersionBasis
-
 POLICY_ID = "portable-external-infusion-pump"
 QUOTE_JOIN = " … "
+
+
+@dataclass(frozen=True)
+class VersionBasis:
+    """The date that chose the version: the date of service, or the as-of date asked for."""
+
+    chosen_by: str  # date_of_service | as_of
+    day: date
+    reason: str
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"chosen_by": self.chosen_by, "date": self.day.isoformat(), "reason": self.reason}
 
 
 @dataclass(frozen=True)

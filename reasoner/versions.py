@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from reasoner._facts import ymd
 from reasoner.catalogue import Catalogue
-
-
-@dataclass(frozen=True)
-class VersionBasis:
-    """The date that chose the version: the date of service, or the as-of date asked for."""
-
-    chosen_by: str  # date_of_service | as_of
-    day: date
-    reason: str
-    warnings: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"chosen_by": self.chosen_by, "date": self.day.isoformat(), "reason": self.reason}
+from reasoner.decision import VersionBasis
 
 
 def version_basis(cat: Catalogue, version_id: str | None, service: date, as_of: date | None) -> VersionBasis:

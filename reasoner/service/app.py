@@ -19,17 +19,14 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.responses import Response
 
 from reasoner import __version__
-from reasoner.errors import InputFileError, InvalidCase, ReasonerError, RulesError
-from reasoner.inputs import decode_json, json_problem
+from reasoner.errors import InvalidCase, ReasonerError, RulesError
 from reasoner.service import examples
+from reasoner.service.hooks import add_hook_routes
+from reasoner.service.requests import BodyTooLarge, read_json
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB
 MAX_BODY_VARIABLE = "REASONER_MAX_BODY"
 POLICY_NAME = "Portable External Infusion Pump"
-
-
-class BodyTooLarge(ReasonerError):
-    """A request body over the service's limit."""
 
 
 def create_app(*, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
@@ -44,8 +41,6 @@ def create_app(*, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     app.add_middleware(_BodyLimit, max_body=max_body)
     _add_error_handlers(app)
     _add_json_api(app)
-    from reasoner.service.hooks import add_hook_routes
-
     add_hook_routes(app)
     return app
 
@@ -69,24 +64,6 @@ class _BodyLimit(BaseHTTPMiddleware):
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             return _problems(413, [f"request body: larger than the limit of {self.max_body} bytes"])
         return await call_next(request)
-
-
-async def read_json(request: Request) -> Any:
-    """The body as JSON with exact decimals; 413 past the limit (also without Content-Length)."""
-    limit: int = request.app.state.max_body
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyTooLarge(f"request body: larger than the limit of {limit} bytes")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputFileError("request body: is not UTF-8 text") from None
-    try:
-        return decode_json(text)
-    except (ValueError, RecursionError) as error:
-        raise InputFileError(f"request body: {json_problem(error)}") from None
 
 
 def _problems(status: int, problems: list[str]) -> JSONResponse:

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from reasoner.errors import InvalidCase
+from reasoner.service.requests import read_json
 
 if TYPE_CHECKING:
     from reasoner.decision import Decision
@@ -58,8 +59,6 @@ def add_hook_routes(app: FastAPI) -> None:
     @app.post("/cds-services/{service_id}", tags=["CDS Hooks"])
     async def hook(service_id: str, request: Request) -> JSONResponse:
         """A hook call: coverage information for each DeviceRequest this policy governs."""
-        from reasoner.service.app import read_json
-
         service = SERVICES.get(service_id)
         if service is None:
             return JSONResponse({"errors": [f"no CDS service {service_id!r}"]}, status_code=404)
@@ -88,8 +87,6 @@ def add_hook_routes(app: FastAPI) -> None:
         Body: {"case": {...}, "questionnaireResponse": {...}}.
         """
         from reasoner.engine import decide
-        from reasoner.service.app import read_json
-
         body = await read_json(request)
         if not isinstance(body, dict) or not isinstance(body.get("case"), dict):
             raise InvalidCase(["request body: must be {\"case\": {...}, \"questionnaireResponse\": {...}}"])
