@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reasoner.batch_report import (
     EMPTY_LINE,
+    INTERNAL_ERROR,
     INVALID_CASE,
     INVALID_JSON,
     NOT_UTF8,
@@ -62,6 +63,12 @@ def _error_record(case_id: str | None, number: int, kind: str, problems: list[st
 def _error_kind(error: ReasonerError) -> str:
     """A rules error is the policy's bug; any other refusal is about the case."""
     return RULES_ERROR if isinstance(error, RulesError) else INVALID_CASE
+
+
+def _unexpected(error: Exception) -> str:
+    """One line for an error no check foresaw (its kind and a short message, never a traceback)."""
+    message = " ".join(str(error).split())[:200]
+    return f"internal error ({type(error).__name__}){': ' + message if message else ''}"
 
 
 def _case_id_of(data: Any) -> str | None:
@@ -120,6 +127,8 @@ def decide_items(
             valid.append((index, parse_case(data)))
         except ReasonerError as error:
             outputs[index] = _error_record(_case_id_of(data), number, _error_kind(error), error.problems())
+        except Exception as error:  # one line's failure never ends the run
+            outputs[index] = _error_record(_case_id_of(data), number, INTERNAL_ERROR, [_unexpected(error)])
     for index, output in _decide_valid(valid, [number for number, _ in items], explanation, as_of):
         outputs[index] = output
     return [output for output in outputs if output is not None]
@@ -132,7 +141,7 @@ def _decide_valid(
 
     try:
         decisions = decide_all([case for _, case in valid], explanation=explanation, as_of=as_of)
-    except ReasonerError:
+    except Exception:  # decided again one by one, so that only the bad line fails
         decisions = None
     for position, (index, case) in enumerate(valid):
         try:
@@ -142,6 +151,9 @@ def _decide_valid(
             )
         except ReasonerError as error:
             yield index, _error_record(case.case_id, numbers[index], _error_kind(error), error.problems())
+            continue
+        except Exception as error:  # one line's failure never ends the run
+            yield index, _error_record(case.case_id, numbers[index], INTERNAL_ERROR, [_unexpected(error)])
             continue
         record = decision.to_json()  # says "explained": whether it was decided with --explain
         yield index, _output(record, json.dumps(record, ensure_ascii=False))

@@ -25,7 +25,8 @@ EMPTY_LINE = "empty_line"
 INVALID_JSON = "invalid_json"
 INVALID_CASE = "invalid_case"
 RULES_ERROR = "rules_error"
-ERROR_KINDS = (INVALID_JSON, NOT_UTF8, EMPTY_LINE, INVALID_CASE, RULES_ERROR)
+INTERNAL_ERROR = "internal_error"  # anything else that failed on one line: the line is kept as a record
+ERROR_KINDS = (INVALID_JSON, NOT_UTF8, EMPTY_LINE, INVALID_CASE, RULES_ERROR, INTERNAL_ERROR)
 UNKNOWN_KIND = "unknown"  # an error record without a kind (written before records had one)
 
 DECISION_KINDS = ("covered", "not_medically_necessary", "experimental_investigational", "not_applicable")

@@ -49,6 +49,7 @@ ISO_DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # inside clingo's 32-bit integers.
 MAX_DOLLARS = Decimal("1000000.00")
 MAX_CLAIM_DOLLARS = Decimal("10000000.00")
+CENT = Decimal("0.01")
 
 
 def parse_as_of(as_of: date | str | None) -> date | None:
@@ -95,8 +96,7 @@ def _dollars(value: Any) -> Decimal:
         raise ValueError("must be 0 or more")
     if amount > MAX_DOLLARS:
         raise ValueError(f"must be at most {MAX_DOLLARS}")
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
+    if amount != amount.quantize(CENT):  # compared exactly: 1e-999999999 is not $0
         raise ValueError("must have at most 2 decimals")
     return amount
 

@@ -203,6 +203,11 @@ def batch(
             from reasoner.outputs import check_writable
 
             check_writable(summary_file)
+        if out is not None and cases != STDIN:
+            from reasoner.outputs import same_file
+
+            if same_file(out, cases):  # opening it for writing would empty the input before a line is read
+                raise InputFileError(f"{out}: is the input of this run; --out needs another file")
         stream = open_lines(cases)
         started = time.perf_counter()
         try:

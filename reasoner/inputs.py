@@ -46,7 +46,16 @@ def decode_json(text: str) -> Any:
 
     Raises ValueError (JSONDecodeError is one) or RecursionError for text that is not such JSON.
     """
-    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    return json.loads(text, parse_float=_exact_number, parse_constant=_no_constant)
+
+
+def _exact_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exactly; one past what a decimal can hold
+    (1e9999999999999999999) is refused as not a usable number, never an arithmetic crash."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        raise ValueError(f"{text[:40]} is a number too large or too small to use") from None
 
 
 def json_problem(error: ValueError | RecursionError) -> str:

@@ -96,7 +96,7 @@ def test_summary_counts_a_mixed_batch(mixed_run: tuple[Path, dict[str, Any]]) ->
     assert summary["line_rules"] == {"batteries_with_rented_pump": 1, "chemo_with_refill": 1}
     assert summary["deciding_rules"] == {"indication_insulin": 1, "criteria_not_met": 1, "indication_chemotherapy": 1}
     assert summary["errors"] == {
-        "invalid_json": 1, "not_utf8": 0, "empty_line": 1, "invalid_case": 1, "rules_error": 0,
+        "invalid_json": 1, "not_utf8": 0, "empty_line": 1, "invalid_case": 1, "rules_error": 0, "internal_error": 0,
     }
     assert summary["unreadable_lines"] == 0
     assert summary["seconds"] > 0
@@ -254,3 +254,18 @@ def test_progress_summary_table_shows_the_same_numbers(tmp_path: Path) -> None:
     assert [cell.strip() for cell in row.strip("│ ").split("│")] == ["not_medically_necessary", "0", "1", "1"]
     assert "error: invalid_json" in result.stderr
     assert "cases per second" in result.stderr
+
+
+def test_batch_refuses_to_write_over_its_own_input(tmp_path: Path) -> None:
+    """`batch in.jsonl --out in.jsonl` (or through a link) would empty the input: refused, exit 2,
+    and the input is unchanged."""
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(json.loads((EXAMPLES / "v-go.json").read_text())) + "\n", encoding="utf-8")
+    before = source.read_bytes()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(source)
+    for target in (source, link):
+        result = invoke("batch", str(source), "--out", str(target), "--no-progress")
+        assert result.exit_code == 2
+        assert result.stderr.strip() == f"error: {target}: is the input of this run; --out needs another file"
+        assert source.read_bytes() == before
