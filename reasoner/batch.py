@@ -7,7 +7,6 @@ error record and the run goes on.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import stat
@@ -29,6 +28,7 @@ from reasoner.batch_report import (
 from reasoner.errors import ReasonerError, RulesError
 from reasoner.inputs import NOT_UTF8 as NOT_UTF8_TEXT
 from reasoner.inputs import decode_json, json_problem
+from reasoner.outputs import json_text
 
 if TYPE_CHECKING:
     from reasoner.case import Case
@@ -57,7 +57,7 @@ def _output(record: dict[str, Any], text: str) -> LineOutput:
 
 def _error_record(case_id: str | None, number: int, kind: str, problems: list[str]) -> LineOutput:
     record = {"case_id": case_id, "line": number, "kind": kind, "error": "; ".join(problems)}
-    return _output(record, json.dumps(record, ensure_ascii=False, allow_nan=False))
+    return _output(record, json_text(record))
 
 
 def _error_kind(error: ReasonerError) -> str:
@@ -156,7 +156,7 @@ def _decide_valid(
             yield index, _error_record(case.case_id, numbers[index], INTERNAL_ERROR, [_unexpected(error)])
             continue
         record = decision.to_json()  # says "explained": whether it was decided with --explain
-        yield index, _output(record, json.dumps(record, ensure_ascii=False))
+        yield index, _output(record, json_text(record))
 
 
 def count_lines(stream: BinaryIO) -> int | None:

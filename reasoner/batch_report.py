@@ -8,13 +8,12 @@ to null.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reasoner.outputs import write_atomically
+from reasoner.outputs import json_text, write_atomically
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -151,7 +150,7 @@ def _by_count(counts: Counter[str]) -> dict[str, int]:
 
 def write_json_atomically(path: Path, data: Any) -> None:
     """The summary as indented JSON, written whole or not at all (reasoner.outputs)."""
-    write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_atomically(path, json_text(data, indent=2) + "\n")
 
 
 def summary_view(summary: dict[str, Any], title: str = "batch summary") -> RenderableType:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from reasoner.errors import InputFileError, InvalidCase, ReasonerError, RulesError
+from reasoner.outputs import json_text, message_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -64,13 +65,13 @@ def _errors_to_exit() -> Iterator[None]:
         yield
     except (InvalidCase, InputFileError) as error:
         for problem in error.problems():
-            print(f"error: {problem}", file=sys.stderr)
+            print(f"error: {message_line(problem)}", file=sys.stderr)
         raise typer.Exit(EXIT_INVALID) from None
     except RulesError as error:
-        print(f"internal error in the rules: {error}", file=sys.stderr)
+        print(f"internal error in the rules: {message_line(str(error))}", file=sys.stderr)
         raise typer.Exit(EXIT_RULES) from None
     except ReasonerError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {message_line(str(error))}", file=sys.stderr)
         raise typer.Exit(EXIT_INVALID) from None
 
 
@@ -95,7 +96,7 @@ def check(
     with _errors_to_exit():
         decision = decide(read_case_json(case), as_of=as_of)
     if output_format is CaseFormat.json:
-        print(json.dumps(decision.to_json(), indent=2, ensure_ascii=False))
+        print(json_text(decision.to_json(), indent=2))
     else:
         from reasoner.render import decision_view
 
@@ -125,8 +126,8 @@ def ask(
     from reasoner.inputs import read_case_json
     from reasoner.interview.session import Interview, apply_answers
     from reasoner.interview.terminal import run
-    from reasoner.outputs import case_json_text, check_writable, same_file, write_atomically
-    from reasoner.render import decision_view, printable
+    from reasoner.outputs import case_json_text, check_writable, printable, same_file, write_atomically
+    from reasoner.render import decision_view
 
     console = _stdout()
     with _errors_to_exit():
@@ -157,7 +158,7 @@ def _reader(console: Console) -> Callable[[str], str]:
     """input() at a terminal; otherwise one answer per line of standard input, echoed."""
     from rich.text import Text
 
-    from reasoner.render import printable
+    from reasoner.outputs import printable
 
     if sys.stdin is not None and sys.stdin.isatty():
         return input
@@ -299,7 +300,7 @@ def conditions(
     with _errors_to_exit():
         rows = catalogue_rows()
     if output_format is ListFormat.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json_text(rows, indent=2))
         return
     from rich.table import Table
 
@@ -333,7 +334,7 @@ def verify(
     with _errors_to_exit(), _stderr().status("searching the whole input space…"):
         report = run_verify()
     if output_format is ListFormat.json:
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        print(json_text(report.to_json(), indent=2))
     else:
         _stdout().print(verify_view(report, show_conflicts=show_conflicts))
     if not report.ok:
@@ -390,7 +391,7 @@ def diff(
     with _errors_to_exit(), _stderr().status("comparing the versions over the whole input space…"):
         result = compare(from_version, to_version)
     if output_format is ListFormat.json:
-        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        print(json_text(result.to_json(), indent=2))
     else:
         _stdout().print(diff_view(result))
 
@@ -405,11 +406,11 @@ def schema(
     if output:
         from reasoner.decision_schema import decision_json_schema
 
-        print(json.dumps(decision_json_schema(), indent=2, ensure_ascii=False))
+        print(json_text(decision_json_schema(), indent=2))
         return
     from reasoner.case import case_json_schema
 
-    print(json.dumps(case_json_schema(), indent=2))
+    print(json_text(case_json_schema(), indent=2))
 
 
 @app.command()
@@ -452,7 +453,7 @@ def report(
         print(f"warning: {name}: {len(unreadable)} lines are not batch records (lines {shown})", file=sys.stderr)
     data = summary.to_json(None)
     if output_format is ListFormat.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(json_text(data, indent=2))
     else:
         _stdout().print(summary_view(data, title=f"batch report: {name}"))
 

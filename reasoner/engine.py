@@ -18,7 +18,7 @@ from reasoner.answers import answer_for
 from reasoner.case import Case, ClaimLine, parse_as_of, parse_case
 from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import ClosedRoute, Decision, LineDecision, LineReason, Question
-from reasoner.errors import RulesError
+from reasoner.errors import InvalidCase, RulesError
 from reasoner.routes import closed_routes, with_answer
 from reasoner.trace import condition_ref, rule_ref
 from reasoner.versions import version_basis
@@ -42,13 +42,43 @@ def decide(
 def decide_all(
     cases: Sequence[Case], *, explanation: bool = True, as_of: date | str | None = None,
 ) -> list[Decision]:
-    """Decide several valid cases in one grounding (the batch path)."""
+    """Decide several valid cases in one grounding (the batch path).
+
+    Each item must be a Case from ``parse_case`` (a dict is validated here too); anything else,
+    or a Case built without validation that the rules cannot read, raises InvalidCase.
+    """
     day = parse_as_of(as_of)
-    results = solve_cases(cases, day)
-    return [
-        build_decision(case, results[key], explanation=explanation, as_of=day)
-        for key, case in enumerate(cases)
-    ]
+    if isinstance(cases, (str, bytes, dict)) or not isinstance(cases, Sequence):
+        raise InvalidCase(["cases: must be a list of cases"])
+    valid = [_validated(case, index) for index, case in enumerate(cases)]
+    try:
+        results = solve_cases(valid, day)
+        return [
+            build_decision(case, results[key], explanation=explanation, as_of=day)
+            for key, case in enumerate(valid)
+        ]
+    except (AttributeError, TypeError, ValueError, OverflowError, ArithmeticError):
+        _refuse_unvalidated(valid)  # a Case made with model_construct() can hold anything
+        raise
+
+
+def _refuse_unvalidated(cases: Sequence[Case]) -> None:
+    """InvalidCase naming the first case that does not pass validation (none: the error was ours)."""
+    for index, case in enumerate(cases):
+        try:
+            parse_case(case.model_dump(mode="python", exclude_unset=True, warnings=False))
+        except InvalidCase as error:
+            raise InvalidCase([f"cases[{index}]: not a validated case ({p})" for p in error.problems()]) from None
+        except Exception:
+            raise InvalidCase([f"cases[{index}]: not a validated case; build it with parse_case"]) from None
+
+
+def _validated(case: object, index: int) -> Case:
+    if isinstance(case, Case):
+        return case
+    if isinstance(case, dict):
+        return parse_case(case)
+    raise InvalidCase([f"cases[{index}]: must be a case (a dict or a Case from parse_case), not {type(case).__name__}"])
 
 
 def solve_cases(cases: Sequence[Case], as_of: date | None = None) -> dict[int, CaseResult]:

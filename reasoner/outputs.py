@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import uuid
 from decimal import Decimal
@@ -11,6 +12,32 @@ from pathlib import Path
 from typing import Any
 
 from reasoner.errors import InputFileError
+
+# C1 controls and the characters that reorder text (bidi embeddings, overrides, isolates and
+# marks): legal in JSON strings, but a terminal or an editor obeys them. Written escaped.
+UNSAFE_IN_TEXT = re.compile("[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+MAX_MESSAGE = 500  # characters of one problem line: a 10 MB code is not echoed whole
+
+
+def printable(text: str) -> str:
+    """User text for a terminal: control characters (escape sequences) shown, not obeyed."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def message_line(problem: str) -> str:
+    """One problem for standard error: printable, and cut to MAX_MESSAGE characters."""
+    shown = printable(problem)
+    if len(shown) <= MAX_MESSAGE:
+        return shown
+    return f"{shown[:MAX_MESSAGE]}… ({len(shown) - MAX_MESSAGE} more characters)"
+
+
+def json_text(data: Any, *, indent: int | None = None) -> str:
+    """JSON for output: UTF-8 text as is, but control and bidi characters escaped (\\u202e)."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+    return UNSAFE_IN_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def case_json_text(case: dict[str, Any]) -> str:
@@ -25,6 +52,7 @@ def case_json_text(case: dict[str, Any]) -> str:
         raise TypeError(f"{type(value).__name__} is not JSON")
 
     text = json.dumps(case, indent=2, ensure_ascii=False, default=encode)
+    text = UNSAFE_IN_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
     for index, number in enumerate(decimals):
         text = text.replace(json.dumps(f"{marker}{index}"), number, 1)
     return text + "\n"

@@ -28,6 +28,7 @@ from reasoner.decision import (
     RuleRef,
     fields_to_ask,
 )
+from reasoner.outputs import printable
 
 MARKS = {
     "met": ("✔", "green"),
@@ -47,11 +48,6 @@ CLAUSE_STATUS = {
     "not_met": ("not met", "red"),
 }
 OUTCOME_STYLES = {"payable": "green", "reduced": "yellow", "denied": "red", "not_applicable": "blue"}
-
-
-def printable(text: str) -> str:
-    """User text for a terminal: control characters (escape sequences) shown, not obeyed."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def decision_view(decision: Decision, *, full: bool = False) -> RenderableType:

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reasoner.diff import VersionDiff
-from reasoner.render import printable
+from reasoner.outputs import printable
 
 CHANGE_STYLES = {"added": "green", "removed": "red", "changed": "yellow"}
 

@@ -13,7 +13,8 @@ from reasoner.decision import Decision, FieldQuestion, fields_to_ask
 from reasoner.errors import InvalidCase
 from reasoner.interview.answers_text import DontKnow, boolean_meaning, parse_typed
 from reasoner.interview.session import Interview
-from reasoner.render import choices, printable
+from reasoner.outputs import printable
+from reasoner.render import choices
 
 ReadLine = Callable[[str], str]
 
