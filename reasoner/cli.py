@@ -459,8 +459,32 @@ def report(
 
 
 def main() -> None:
-    """The console script's entry point."""
+    """The console script's entry point: output that cannot be written is one line and exit 2."""
     # This process loads no pydantic plugin: skip their discovery (tens of ms at start-up).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if sys.stdout is None:
+        _fail_output("standard output is closed")
     run: Callable[[], object] = app
-    run()
+    try:
+        run()
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader went away (`... | head`): stop quietly, as Unix tools do
+        raise SystemExit(0) from None
+    except OSError as error:  # reading errors are mapped where files are read: this is output
+        _fail_output(f"the output cannot be written ({error.strerror or error})")
+
+
+def _fail_output(reason: str) -> None:
+    if sys.stderr is not None:
+        print(f"error: {reason}", file=sys.stderr)
+    _quiet_stdout()
+    raise SystemExit(EXIT_INVALID)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+    except OSError:
+        pass

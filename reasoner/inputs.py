@@ -17,7 +17,12 @@ STDIN = "-"
 def read_text(name: str) -> str:
     """The whole text of a file, or of standard input for "-"."""
     if name == STDIN:
-        return sys.stdin.read()
+        if sys.stdin is None:
+            raise InputFileError("standard input: is closed")
+        try:  # bytes decoded here, whatever the locale says standard input holds
+            return sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputFileError("standard input: is not UTF-8 text") from None
     try:
         return Path(name).read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -80,6 +85,8 @@ def read_case_json(name: str) -> Any:
 def open_lines(name: str) -> BinaryIO:
     """A byte stream of the JSON Lines input (not loaded whole: batch streams it)."""
     if name == STDIN:
+        if sys.stdin is None:
+            raise InputFileError("standard input: is closed")
         return sys.stdin.buffer
     try:
         return open(name, "rb")
