@@ -1,4 +1,4 @@
-"""The decision (CONTRACT.md section 2): plain, immutable values and their JSON form."""
+"""The decision (docs/contract.md section 2): plain, immutable values and their JSON form."""
 
 from __future__ import annotations
 
@@ -265,7 +265,7 @@ class Decision:
     explained: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        """The decision object of CONTRACT.md section 2 (plus the explanation's extra fields)."""
+        """The decision object of docs/contract.md section 2 (plus the explanation's extra fields)."""
         return {
             "case_id": self.case_id,
             "policy": {"id": POLICY_ID, "version": self.policy_version,

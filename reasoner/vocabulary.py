@@ -1,4 +1,4 @@
-"""The closed vocabularies of the input contract (CONTRACT.md section 1).
+"""The closed vocabularies of the input contract (docs/contract.md section 1).
 
 These enumerations are the only source of the constants that reach the solver:
 a value outside them is refused during validation, before any fact is built.
@@ -73,7 +73,7 @@ class Decision(StrEnum):
     not_applicable = "not_applicable"
 
 
-# The HCPCS codes that fit each device kind (CONTRACT.md, `device.kind`).
+# The HCPCS codes that fit each device kind (docs/contract.md, `device.kind`).
 DEVICE_CODES: dict[DeviceKind, frozenset[str]] = {
     DeviceKind.infusion_pump: frozenset({"E0779", "E0780", "E0781", "E0791", "K0455", "E1399"}),
     DeviceKind.insulin_pump: frozenset({"E0784"}),

@@ -1,4 +1,4 @@
-"""Input oddities that do not stop the decision (CONTRACT.md section 2, `warnings`)."""
+"""Input oddities that do not stop the decision (docs/contract.md section 2, `warnings`)."""
 
 from __future__ import annotations
 

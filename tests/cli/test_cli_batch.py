@@ -1,6 +1,6 @@
 """`reasoner batch` through typer's CliRunner: JSON Lines in, one JSON line out per line, in order.
 
-CONTRACT.md section 3: a bad line gives {"case_id": ..., "error": ...} and the run goes on;
+docs/contract.md section 3: a bad line gives {"case_id": ..., "error": ...} and the run goes on;
 progress goes to standard error; --out writes a file; --jobs must not change the output.
 """
 

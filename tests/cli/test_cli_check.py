@@ -1,6 +1,6 @@
 """`reasoner check` through typer's CliRunner: formats, standard input, bad files, exit codes.
 
-CONTRACT.md section 3: exit 0 whenever a decision was produced; otherwise non-zero with one
+docs/contract.md section 3: exit 0 whenever a decision was produced; otherwise non-zero with one
 line per problem on standard error that names the file or the field, and never a traceback.
 """
 

@@ -1,7 +1,7 @@
 """Real processes: the installed console script and `python -m reasoner`.
 
 These prove what CliRunner cannot: the exit status the shell sees, and that no traceback
-reaches a user's terminal (CONTRACT.md section 3).
+reaches a user's terminal (docs/contract.md section 3).
 """
 
 from __future__ import annotations

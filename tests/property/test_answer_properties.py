@@ -24,7 +24,7 @@ from reasoner import InvalidCase, decide, parse_case
 from reasoner.answers import ANSWER_TYPES, set_field
 from reasoner.catalogue import catalogue
 
-# Codes that fit only a durable infusion pump (CONTRACT.md, `device.kind`): "An ambulatory electrical
+# Codes that fit only a durable infusion pump (docs/contract.md, `device.kind`): "An ambulatory electrical
 # infusion pump" (E0781, K0455) is always a "portable external infusion pump".
 KIND_FIXING_CODES = {"E0781", "K0455"}
 KIND_CONDITION = "device_infusion_pump"
@@ -96,7 +96,7 @@ FEWER = settings(max_examples=max(50, settings().max_examples // 3))
 @FEWER
 @given(cases(), st.data())
 def test_answering_a_question_settles_its_field(case: dict[str, Any], data: st.DataObject) -> None:
-    """CONTRACT.md section 2, `questions`: "an unknown condition whose answer could change the decision,
+    """docs/contract.md section 2, `questions`: "an unknown condition whose answer could change the decision,
     and how to answer it" -- the answer names the field that settles it, so once that field is given
     (any value it allows) the case is still valid and nothing asks for the field again."""
     questions = decide(case).to_json()["questions"]
@@ -117,7 +117,7 @@ def test_answering_a_question_settles_its_field(case: dict[str, Any], data: st.D
 @FEWER
 @given(cases())
 def test_every_question_and_missing_condition_names_a_real_field(case: dict[str, Any]) -> None:
-    """CONTRACT.md section 2: every question and every `missing` condition carries an "answer":
+    """docs/contract.md section 2: every question and every `missing` condition carries an "answer":
     the dot path of the case field that settles it and its type (boolean, number, date, enum,
     codes, string). The path is real: the case model accepts a value set there (its closed
     vocabularies refuse any other path), and so are the values the answer offers."""

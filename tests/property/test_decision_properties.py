@@ -1,4 +1,4 @@
-"""Properties of every decision, over generated valid cases (CONTRACT.md, DESIGN.md section 4)."""
+"""Properties of every decision, over generated valid cases (docs/contract.md, docs/design.md section 4)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_user_text_is_inert(case: dict[str, Any], hostile_tail: str) -> None:
 
 @given(cases())
 def test_unrelated_codes_and_diagnoses_change_nothing(case: dict[str, Any]) -> None:
-    # Z00.00 is in no diagnosis class of DOMAIN.md; J1234 is a drug code this policy does not govern.
+    # Z00.00 is in no diagnosis class of docs/interpretation.md; J1234 is a drug code this policy does not govern.
     extended = copy.deepcopy(case)
     if extended.get("member", {}).get("diagnoses") is not None:
         extended["member"]["diagnoses"].append("Z00.00")

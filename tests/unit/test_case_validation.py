@@ -1,4 +1,4 @@
-"""Validation of the input case (CONTRACT.md section 1): every kind of bad input is refused
+"""Validation of the input case (docs/contract.md section 1): every kind of bad input is refused
 with InvalidCase, one problem a line, each line starting with the path of the field at fault.
 Boundary values just inside the ranges are accepted."""
 

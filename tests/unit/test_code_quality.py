@@ -1,4 +1,4 @@
-"""DESIGN.md section 3: `ruff` and `mypy --strict` clean."""
+"""docs/design.md section 3: `ruff` and `mypy --strict` clean."""
 
 from __future__ import annotations
 

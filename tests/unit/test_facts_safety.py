@@ -1,4 +1,4 @@
-"""reasoner/_facts.py is the only door from input to the solver (DESIGN.md section 2.1):
+"""reasoner/_facts.py is the only door from input to the solver (docs/design.md section 2):
 every fact is a clingo Symbol of a predicate that asp/input.lp declares, constants come only
 from the closed vocabularies, every user text is a String, and case_id never reaches it."""
 

@@ -1,4 +1,4 @@
-"""CONTRACT.md section 1: "Nothing the user writes (ids, codes, free text) may ever be spliced
+"""docs/contract.md section 1: "Nothing the user writes (ids, codes, free text) may ever be spliced
 into program text." Hostile text is either refused by validation, naming the field, or inert:
 it changes nothing in the decision and comes back exactly as it was sent."""
 

@@ -18,7 +18,7 @@ def base_case(**extra: object) -> dict[str, object]:
 
 
 def test_a_number_too_long_to_read_is_refused_without_a_traceback(tmp_path: Path) -> None:
-    # CONTRACT: bad input gets a clear message, a non-zero exit and no traceback.
+    # docs/contract.md: bad input gets a clear message, a non-zero exit and no traceback.
     path = tmp_path / "huge.json"
     text = json.dumps(base_case())
     path.write_text(text[:-1] + ', "member": {"age": ' + "9" * 5000 + "}}", encoding="utf-8")
@@ -53,7 +53,7 @@ def _refuse(name: str) -> object:
 
 
 def test_a_u_code_is_a_well_formed_icd10cm_code() -> None:
-    # DOMAIN.md section 4: only codes that are not well-formed ICD-10-CM are refused (U07.1: COVID-19).
+    # docs/interpretation.md section 9: only codes that are not well-formed ICD-10-CM are refused (U07.1: COVID-19).
     # An insulin pump for type 1 diabetes is a listed indication whatever the other codes.
     case = base_case(member={"diagnoses": ["E10.65", "U07.1"]}, therapy={"drug": "insulin"})
     assert decide(case).decision == "covered"

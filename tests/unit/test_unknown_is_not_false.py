@@ -1,4 +1,4 @@
-"""CONTRACT.md section 1: "An absent boolean means unknown, never false: the reasoner must keep
+"""docs/contract.md section 1: "An absent boolean means unknown, never false: the reasoner must keep
 that difference all the way to the explanation." """
 
 from __future__ import annotations
