@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -58,6 +59,45 @@ def _stdout() -> Console:
     return Console(highlight=False)
 
 
+# What a plain (non-UTF) terminal shows instead of the tree's marks and typographic characters.
+ASCII_TEXT = str.maketrans({"\u2714": "+", "\u2718": "x", "\u201c": '"', "\u201d": '"', "\u2019": "'",
+                            "\u2026": "...", "\u2192": "->", "\u2014": "-", "\u00a0": " "})
+
+
+def _stdout_is_plain() -> bool:
+    """Standard output cannot carry UTF-8 (a cp1252 or ASCII console)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        "✔“…├".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return True
+    return False
+
+
+def _show(renderable: object) -> None:
+    """Print a view; on a plain console, as plain text with ASCII marks (never an encoding crash)."""
+    if not _stdout_is_plain():
+        _stdout().print(renderable)
+        return
+    from rich.console import Console
+
+    class PlainBuffer(io.StringIO):
+        encoding = "ascii"  # rich then draws trees and tables with ASCII lines
+
+    width = _stdout().width
+    buffer = PlainBuffer()
+    Console(file=buffer, width=width, color_system=None, highlight=False, legacy_windows=False,
+            emoji=False).print(renderable)
+    text = buffer.getvalue().translate(ASCII_TEXT)
+    sys.stdout.write(text.encode(sys.stdout.encoding or "ascii", errors="replace").decode(
+        sys.stdout.encoding or "ascii"))
+
+
+def _print_json(data: object) -> None:
+    """JSON on standard output: plain consoles get \\u escapes, which is the same JSON."""
+    print(json_text(data, indent=2, ascii_only=_stdout_is_plain()))
+
+
 @contextmanager
 def _errors_to_exit() -> Iterator[None]:
     """The one place where errors become messages and exit codes: never a traceback."""
@@ -96,11 +136,11 @@ def check(
     with _errors_to_exit():
         decision = decide(read_case_json(case), as_of=as_of)
     if output_format is CaseFormat.json:
-        print(json_text(decision.to_json(), indent=2))
+        _print_json(decision.to_json())
     else:
         from reasoner.render import decision_view
 
-        _stdout().print(decision_view(decision, full=full))
+        _show(decision_view(decision, full=full))
 
 
 @app.command()
@@ -300,7 +340,7 @@ def conditions(
     with _errors_to_exit():
         rows = catalogue_rows()
     if output_format is ListFormat.json:
-        print(json_text(rows, indent=2))
+        _print_json(rows)
         return
     from rich.table import Table
 
@@ -311,7 +351,7 @@ def conditions(
         answer = row.get("answer")
         answered = f"{answer['field']} ({answer['type']})" if answer else ""
         table.add_row(row["kind"], row["id"], row["label"], answered, row["source"])
-    _stdout().print(table)
+    _show(table)
 
 
 @app.command()
@@ -334,9 +374,9 @@ def verify(
     with _errors_to_exit(), _stderr().status("searching the whole input space…"):
         report = run_verify()
     if output_format is ListFormat.json:
-        print(json_text(report.to_json(), indent=2))
+        _print_json(report.to_json())
     else:
-        _stdout().print(verify_view(report, show_conflicts=show_conflicts))
+        _show(verify_view(report, show_conflicts=show_conflicts))
     if not report.ok:
         raise typer.Exit(1)
 
@@ -391,9 +431,9 @@ def diff(
     with _errors_to_exit(), _stderr().status("comparing the versions over the whole input space…"):
         result = compare(from_version, to_version)
     if output_format is ListFormat.json:
-        print(json_text(result.to_json(), indent=2))
+        _print_json(result.to_json())
     else:
-        _stdout().print(diff_view(result))
+        _show(diff_view(result))
 
 
 @app.command()
@@ -406,11 +446,11 @@ def schema(
     if output:
         from reasoner.decision_schema import decision_json_schema
 
-        print(json_text(decision_json_schema(), indent=2))
+        _print_json(decision_json_schema())
         return
     from reasoner.case import case_json_schema
 
-    print(json_text(case_json_schema(), indent=2))
+    _print_json(case_json_schema())
 
 
 @app.command()
@@ -453,9 +493,9 @@ def report(
         print(f"warning: {name}: {len(unreadable)} lines are not batch records (lines {shown})", file=sys.stderr)
     data = summary.to_json(None)
     if output_format is ListFormat.json:
-        print(json_text(data, indent=2))
+        _print_json(data)
     else:
-        _stdout().print(summary_view(data, title=f"batch report: {name}"))
+        _show(summary_view(data, title=f"batch report: {name}"))
 
 
 def main() -> None:
@@ -464,6 +504,8 @@ def main() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if sys.stdout is None:
         _fail_output("standard output is closed")
+    if _stdout_is_plain() and isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="replace")  # a character the console lacks is never a crash
     run: Callable[[], object] = app
     try:
         run()

@@ -34,9 +34,10 @@ def message_line(problem: str) -> str:
     return f"{shown[:MAX_MESSAGE]}… ({len(shown) - MAX_MESSAGE} more characters)"
 
 
-def json_text(data: Any, *, indent: int | None = None) -> str:
-    """JSON for output: UTF-8 text as is, but control and bidi characters escaped (\\u202e)."""
-    text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+def json_text(data: Any, *, indent: int | None = None, ascii_only: bool = False) -> str:
+    """JSON for output: UTF-8 text as is, but control and bidi characters escaped (\\u202e);
+    ``ascii_only`` escapes every non-ASCII character (the same JSON, for a plain console)."""
+    text = json.dumps(data, indent=indent, ensure_ascii=ascii_only, allow_nan=False)
     return UNSAFE_IN_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 

@@ -3,6 +3,7 @@ standard error and exit 2, for every command, never a traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -61,3 +62,22 @@ def test_standard_input_that_is_not_utf8_is_named_as_such(locale: str) -> None:
     completed = run(["check", "-"], input=b'{"case_id": "\xe9"}', env=env)
     assert completed.returncode == 2
     assert completed.stderr.decode().splitlines() == ["error: standard input: is not UTF-8 text"]
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_a_console_without_utf8_gets_a_plain_tree_and_the_same_json(encoding: str) -> None:
+    """Under a cp1252 or ASCII output encoding nothing crashes: the tree falls back to ASCII marks
+    and lines, and JSON escapes what the console cannot show (the same JSON)."""
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "COLUMNS": "100"}
+    tree = run(["check", str(ROOT / "examples" / "pump-upgrade-for-new-technology.json")], env=env)
+    assert tree.returncode == 0, tree.stderr
+    text = tree.stdout.decode(encoding)
+    assert "+ The current pump or PDM still functions [current_functioning]" in text
+    assert b"Traceback" not in tree.stderr
+    plain = run(["check", VGO, "--format", "json"], env=env)
+    utf8 = run(["check", VGO, "--format", "json"])
+    assert plain.returncode == 0
+    assert json.loads(plain.stdout) == json.loads(utf8.stdout)
+    table = run(["conditions"], env=env)
+    assert table.returncode == 0
+    assert b"Traceback" not in table.stderr
