@@ -8,7 +8,7 @@ with a minimal explanation.
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from reasoner.errors import InputFileError, InvalidCase, ReasonerError, RulesError
+from reasoner.errors import InputFileError, InvalidCase, ReasonerError, ResourceError, RulesError
 
 if TYPE_CHECKING:
     from reasoner.case import Case, case_json_schema, parse_case
@@ -34,6 +34,7 @@ __all__ = [
     "InputFileError",
     "InvalidCase",
     "ReasonerError",
+    "ResourceError",
     "RulesError",
     "case_json_schema",
     "decide",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import clingo
 
-from reasoner.errors import RulesError
+from reasoner.errors import ResourceError, RulesError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -69,6 +69,8 @@ def solve(
         _fail_on_messages(log)
         models: list[SolvedModel] = []
         result = control.solve(on_model=lambda m: models.append(_copy(m)))
+    except MemoryError:
+        raise ResourceError("not enough memory to decide this case (clingo ran out of it)") from None
     except RuntimeError as error:
         detail = "; ".join(log.messages) or str(error)
         raise RulesError(f"clingo failed: {detail}") from None

@@ -26,5 +26,9 @@ class InputFileError(ReasonerError):
     """A file (or standard input) could not be read or is not JSON."""
 
 
+class ResourceError(ReasonerError):
+    """A case too large for the memory this process has (clingo's bad_alloc): not a rules bug."""
+
+
 class RulesError(ReasonerError):
     """The rules gave no single decision: a bug in the encoded policy, never an answer."""

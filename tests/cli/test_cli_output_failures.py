@@ -81,3 +81,27 @@ def test_a_console_without_utf8_gets_a_plain_tree_and_the_same_json(encoding: st
     table = run(["conditions"], env=env)
     assert table.returncode == 0
     assert b"Traceback" not in table.stderr
+
+
+def test_running_out_of_memory_is_a_resource_error_in_one_line() -> None:
+    """clingo's bad_alloc on a case too large for the memory allowed is reported as such (exit 2),
+    never a traceback."""
+    import resource
+
+    lines = [{"line": n, "hcpcs": "E0781", "modifiers": ["RR"], "date": "2020-07-01", "amount": 10}
+             for n in range(1, 1501)]
+    case = {"case_id": "big", "date_of_service": "2020-07-01", "therapy": {"drug": "epoprostenol"},
+            "device": {"kind": "infusion_pump", "hcpcs": "E0781", "acquisition": "rental", "purchase_price": 1000},
+            "claim_lines": lines}
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (300 * 1024 * 1024, 300 * 1024 * 1024))
+
+    completed = run(["check", "-", "--format", "json"], input=json.dumps(case).encode(), preexec_fn=limit_memory)
+    assert b"Traceback" not in completed.stderr
+    if completed.returncode == 0:
+        pytest.fail("the case was decided within 300 MB: make it larger so that this test checks the error")
+    assert completed.returncode == 2
+    assert completed.stderr.decode().splitlines() == [
+        "error: not enough memory to decide this case (clingo ran out of it)"
+    ]
