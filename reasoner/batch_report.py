@@ -25,7 +25,9 @@ INVALID_JSON = "invalid_json"
 INVALID_CASE = "invalid_case"
 RULES_ERROR = "rules_error"
 INTERNAL_ERROR = "internal_error"  # anything else that failed on one line: the line is kept as a record
-ERROR_KINDS = (INVALID_JSON, NOT_UTF8, EMPTY_LINE, INVALID_CASE, RULES_ERROR, INTERNAL_ERROR)
+# A line longer than reasoner.inputs.MAX_CASE_BYTES.
+TOO_LONG = "too_long"
+ERROR_KINDS = (INVALID_JSON, NOT_UTF8, EMPTY_LINE, TOO_LONG, INVALID_CASE, RULES_ERROR, INTERNAL_ERROR)
 UNKNOWN_KIND = "unknown"  # an error record without a kind (written before records had one)
 
 DECISION_KINDS = ("covered", "not_medically_necessary", "experimental_investigational", "not_applicable")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,7 +21,7 @@ from reasoner.outputs import json_text, message_line
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from reasoner.batch import LineOutput
+    from reasoner.batch import Interrupts, LineOutput, OutputFile
     from reasoner.batch_report import BatchSummary
 
 app = typer.Typer(
@@ -93,6 +93,14 @@ def _show(renderable: object) -> None:
         sys.stdout.encoding or "ascii"))
 
 
+def _interrupt_raises() -> None:
+    """Ctrl-C raises KeyboardInterrupt again, for a command that has something to tidy up."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _print_json(data: object) -> None:
     """JSON on standard output: plain consoles get \\u escapes, which is the same JSON."""
     print(json_text(data, indent=2, ascii_only=_stdout_is_plain()))
@@ -161,6 +169,7 @@ def ask(
     ? for "don't know". When standard input is not a terminal, answers are read from it one
     per line. The final decision is printed; --save writes the completed case.
     """
+    _interrupt_raises()  # Ctrl-C: "interrupted: nothing was saved"
     from rich.text import Text
 
     from reasoner.inputs import read_case_json
@@ -216,7 +225,10 @@ def _reader(console: Console) -> Callable[[str], str]:
 @app.command()
 def batch(
     cases: Annotated[str, typer.Argument(metavar="CASES.jsonl", help="One case per line; - for standard input.")] = "-",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output (through FILE.partial, "
+                                  "renamed to FILE when the run is complete).")
+    ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Worker processes.")] = 1,
     explain: Annotated[
         bool, typer.Option("--explain/--decisions-only", help="Full explanations, or decisions and lines only.")
@@ -229,16 +241,24 @@ def batch(
         typer.Option("--summary", metavar="FILE", help="Write the run's summary here as JSON (see `reasoner report`)."),
     ] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the --out file of an interrupted run from its last complete "
+                           "line, skipping the input lines it answered.")
+    ] = False,
 ) -> None:
     """Decide many cases: one JSON line out per line in, in order; bad lines become error records."""
-    from reasoner.batch import count_lines, run_batch
+    _interrupt_raises()  # Ctrl-C: the lines written so far are kept
+    from reasoner.batch import Interrupted, Interrupts, count_lines, run_batch
     from reasoner.batch_report import BatchSummary, write_json_atomically
     from reasoner.inputs import STDIN, numbered_lines, open_lines
 
+    name = "standard input" if cases == STDIN else cases
     with _errors_to_exit():
         from reasoner.case import parse_as_of
 
         parse_as_of(as_of)  # a bad date is refused before any line is read
+        if resume and out is None:
+            raise InputFileError("--resume continues the --out file of an interrupted run: give --out FILE")
         if summary_file is not None:
             _check_summary_target(summary_file, cases, out)
             from reasoner.outputs import check_writable
@@ -247,33 +267,53 @@ def batch(
         if out is not None and cases != STDIN:
             from reasoner.outputs import same_file
 
-            if same_file(out, cases):  # opening it for writing would empty the input before a line is read
+            if same_file(out, cases):  # writing it would replace the input
                 raise InputFileError(f"{out}: is the input of this run; --out needs another file")
         stream = open_lines(cases)
         started = time.perf_counter()
-        try:
-            sink = _open_out(out)
-        except InputFileError:
-            if stream is not sys.stdin.buffer:
-                stream.close()
-            raise
         summary = BatchSummary()
+        sink: OutputFile | None = None
         stopped = False
         try:
-            total = count_lines(stream) if progress and cases != STDIN else None
-            lines = numbered_lines(stream)
-            outputs = run_batch(lines, jobs=jobs, explanation=explain, as_of=as_of)
-            _drain(outputs, sink, summary, progress, total)
+            sink = _open_out(out, resume, summary, None if cases == STDIN else cases)
+            with Interrupts(lambda signum: _say_interrupted(signum, sink, summary)) as interrupts:
+                total = count_lines(stream) if progress and cases != STDIN else None
+                lines = numbered_lines(stream, name)
+                if sink is not None:
+                    sink.begin(lines, name)
+                    _say_begun(sink)
+                outputs = run_batch(lines, jobs=jobs, explanation=explain, as_of=as_of, notice=_note)
+                try:
+                    _drain(outputs, sink.write_line if sink else _to_stdout, summary, progress, interrupts, total,
+                           sink.kept if sink else 0)
+                finally:
+                    outputs.close()  # workers end now, not when the generator is collected
         except BrokenPipeError:
             # The reader went away (`reasoner batch ... | head`): stop quietly, as Unix tools do.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             stopped = True
+        except Interrupted as interruption:
+            if sink is not None:
+                sink.abandon()
+            _say_interrupted(interruption.signum, sink, summary)
+            raise typer.Exit(interruption.exit_status) from None
+        except BaseException as error:
+            if sink is not None:
+                sink.abandon()
+                if sink.begun and isinstance(error, ReasonerError):
+                    for problem in error.problems():
+                        print(f"error: {message_line(problem)}", file=sys.stderr)
+                    print(f"{_lines(sink.lines)} kept in {sink.shown_partial}", file=sys.stderr)
+                    raise typer.Exit(EXIT_INVALID) from None
+            raise
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
-            if sink is not sys.stdout:
-                sink.close()
+        if sink is not None:
+            sink.finish()
+            if progress:
+                print(f"wrote {_lines(sink.lines)} to {sink.out}", file=sys.stderr)
         report = summary.to_json(time.perf_counter() - started)
         if summary_file is not None:
             write_json_atomically(summary_file, report)
@@ -295,19 +335,58 @@ def _check_summary_target(summary_file: Path, cases: str, out: Path | None) -> N
             raise InputFileError(f"{summary_file}: is {what} of this run; the summary needs its own file")
 
 
-def _open_out(out: Path | None) -> TextIO:
+def _open_out(out: Path | None, resume: bool, summary: BatchSummary, cases: str | None) -> OutputFile | None:
+    """The --out file (None: standard output), locked; with --resume, its kept lines counted into ``summary``."""
     if out is None:
-        return sys.stdout
-    try:
-        return out.open("w", encoding="utf-8")
-    except OSError as error:
-        raise InputFileError(f"{out}: cannot be written ({error.strerror})") from None
+        return None
+    from reasoner.batch import OutputFile
+
+    return OutputFile.open(out, resume=resume, summary=summary, input_name=cases)
+
+
+def _say_begun(sink: OutputFile) -> None:
+    """What --out starts from, when it is not an empty file."""
+    if sink.kept or sink.cut:
+        dropped = " (a cut last line dropped)" if sink.cut else ""
+        print(f"resuming {sink.shown_partial}: {_lines(sink.kept)} kept{dropped}; deciding from line "
+              f"{sink.kept + 1:,}", file=sys.stderr)
+    elif sink.stale:
+        print(f"note: {sink.shown_partial} held part of an interrupted run; started over "
+              "(--resume continues such a file)", file=sys.stderr)
+
+
+def _say_interrupted(signum: int, sink: OutputFile | None, summary: BatchSummary) -> None:
+    """What an interrupted batch kept (also said from the thread that ends a batch stuck in clingo)."""
+    import signal
+
+    if sink is not None and not sink.begun and sink.created:
+        kept = "nothing written"
+    elif sink is not None:
+        kept = f"{_lines(sink.lines)} kept in {sink.shown_partial}; rerun with --resume to finish"
+    else:
+        kept = f"{_lines(summary.cases)} written"
+    print(f"interrupted ({signal.Signals(signum).name}): {kept}", file=sys.stderr, flush=True)
+
+
+def _lines(count: int) -> str:
+    return f"{count:,} line{'' if count == 1 else 's'}"
+
+
+def _note(text: str) -> None:
+    print(f"note: {text}", file=sys.stderr)
+
+
+def _to_stdout(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def _drain(
-    outputs: Iterator[LineOutput], sink: TextIO, summary: BatchSummary, progress: bool, total: int | None = None
+    outputs: Iterator[LineOutput], write: Callable[[str], None], summary: BatchSummary, progress: bool,
+    interrupts: Interrupts, total: int | None = None, done: int = 0,
 ) -> None:
-    """Write each output line as it comes and count it; the bar shows a total and time left when known."""
+    """Write each output line as it comes and count it (an interruption waits until both are done);
+    the bar shows a total and time left when known, from ``done`` lines already answered."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -321,12 +400,13 @@ def _drain(
     columns: list[ProgressColumn] = [TextColumn("deciding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     if total is not None:
         columns.append(TimeRemainingColumn())
-    with Progress(*columns, console=_stderr(), disable=not progress, transient=True) as bar:
-        task = bar.add_task("cases", total=total)
+    # redirect_stdout off: at a terminal, rich would otherwise print the output lines (`> out.jsonl`) there
+    with Progress(*columns, console=_stderr(), disable=not progress, transient=True, redirect_stdout=False) as bar:
+        task = bar.add_task("cases", total=total, completed=done)
         for output in outputs:
-            sink.write(output.text + "\n")
-            sink.flush()
-            summary.add(output.digest)
+            with interrupts.held():
+                write(output.text)
+                summary.add(output.digest)
             bar.advance(task)
 
 
@@ -502,6 +582,13 @@ def main() -> None:
     """The console script's entry point: output that cannot be written is one line and exit 2."""
     # This process loads no pydantic plugin: skip their discovery (tens of ms at start-up).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # Ctrl-C ends a command at once, even inside clingo's grounding (where Python cannot run a
+    # handler until the C call returns); `ask` and `batch`, which have something to tidy up,
+    # take it back as KeyboardInterrupt.
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # an ignored Ctrl-C stays ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     if sys.stdout is None:
         _fail_output("standard output is closed")
     if _stdout_is_plain() and isinstance(sys.stdout, io.TextIOWrapper):
@@ -514,6 +601,8 @@ def main() -> None:
         raise SystemExit(0) from None
     except OSError as error:  # reading errors are mapped where files are read: this is output
         _fail_output(f"the output cannot be written ({error.strerror or error})")
+    except MemoryError:
+        _fail_output("not enough memory to decide this case")
 
 
 def _fail_output(reason: str) -> None:

@@ -96,7 +96,8 @@ def test_summary_counts_a_mixed_batch(mixed_run: tuple[Path, dict[str, Any]]) ->
     assert summary["line_rules"] == {"batteries_with_rented_pump": 1, "chemo_with_refill": 1}
     assert summary["deciding_rules"] == {"indication_insulin": 1, "criteria_not_met": 1, "indication_chemotherapy": 1}
     assert summary["errors"] == {
-        "invalid_json": 1, "not_utf8": 0, "empty_line": 1, "invalid_case": 1, "rules_error": 0, "internal_error": 0,
+        "invalid_json": 1, "not_utf8": 0, "empty_line": 1, "too_long": 0, "invalid_case": 1, "rules_error": 0,
+        "internal_error": 0,
     }
     assert summary["unreadable_lines"] == 0
     assert summary["seconds"] > 0
