@@ -431,8 +431,12 @@ class Interrupts:
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
     GRACE = 1.0
 
-    def __init__(self, stuck: Callable[[int], None] | None = None) -> None:
+    def __init__(self, stuck: Callable[[int], None] | None = None, *, exit_at_once: bool = False) -> None:
         self._stuck = stuck
+        # With worker processes, an exception raised inside the pool's waits can leave its locks
+        # held and the run hanging: the signal then ends the process at once (each line written
+        # is flushed; --resume drops a cut last line; the workers watch for their parent's end).
+        self._exit_at_once = exit_at_once and stuck is not None
         self._held = 0
         self._pending: int | None = None
         self._previous: dict[int, Any] = {}
@@ -469,6 +473,12 @@ class Interrupts:
         if self._held:
             self._pending = signum
             return
+        self._end(signum)
+
+    def _end(self, signum: int) -> None:
+        if self._exit_at_once and self._stuck is not None:
+            self._stuck(signum)
+            os._exit(128 + signum)
         raise Interrupted(signum)
 
     def _watch(self, reading: int) -> None:
@@ -490,7 +500,7 @@ class Interrupts:
             self._held -= 1
         if not self._held and self._pending is not None:
             signum, self._pending = self._pending, None
-            raise Interrupted(signum)
+            self._end(signum)
 
 
 class OutputFile:

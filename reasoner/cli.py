@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -276,7 +277,8 @@ def batch(
         stopped = False
         try:
             sink = _open_out(out, resume, summary, None if cases == STDIN else cases)
-            with Interrupts(lambda signum: _say_interrupted(signum, sink, summary)) as interrupts:
+            say = functools.partial(_say_interrupted, sink=sink, summary=summary)
+            with Interrupts(say, exit_at_once=jobs > 1) as interrupts:
                 total = count_lines(stream) if progress and cases != STDIN else None
                 lines = numbered_lines(stream, name)
                 if sink is not None:
