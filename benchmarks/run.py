@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py              # the full run (20,000-case corpus)
     .venv/bin/python benchmarks/run.py --quick      # a smaller corpus, for a first look
+    .venv/bin/python benchmarks/run.py --lines-only # only the time per case by lines per case
 
 Every figure comes from one run on one seeded corpus (benchmarks/corpus.py), beside the
 floor measured in the same run: clingo grounding and solving the decision program on
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -21,6 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import clingo  # noqa: E402
 
-from benchmarks.corpus import corpus, corpus_lines  # noqa: E402
+from benchmarks.corpus import LINE_CODES, corpus, corpus_lines, make_case  # noqa: E402
 from reasoner import decide, parse_case  # noqa: E402
 from reasoner import explain as explain_module  # noqa: E402
 from reasoner._facts import case_facts  # noqa: E402
@@ -135,6 +138,59 @@ def peak_batch_memory(count: int, jobs: int) -> tuple[float, float]:
         return peak / 1024, count / (time.perf_counter() - started)
 
 
+LINE_COUNTS = (10, 100, 1000)
+
+
+def claim_with_lines(rng: random.Random, number: int, lines: int) -> dict[str, object]:
+    """A corpus case whose claim has ``lines`` lines, drawn as the corpus draws its 1 to 3.
+
+    The dates spread over about three lines a day, so that lines share dates and weeks.
+    """
+    case = make_case(rng, number)
+    service = date.fromisoformat(case["date_of_service"])
+    case["claim_lines"] = [
+        {"line": n, "hcpcs": rng.choice(LINE_CODES), "units": rng.randrange(1, 4),
+         "date": (service + timedelta(days=rng.randrange(0, max(14, lines // 3)))).isoformat(),
+         **({"modifiers": ["RR"]} if rng.random() < 0.2 else {}),
+         **({"amount": round(rng.uniform(10, 900), 2)} if rng.random() < 0.5 else {})}
+        for n in range(1, lines + 1)
+    ]
+    return case
+
+
+def worst_claim(lines: int) -> dict[str, object]:
+    """A pump rented for epoprostenol, billed daily: its price is used up by the 50th line, and from
+    there each line's `because` names every earlier line (about lines^2 / 2 causes in all)."""
+    start = date(2021, 1, 4)
+    return {
+        "case_id": f"WORST-{lines}", "date_of_service": start.isoformat(),
+        "therapy": {"drug": "epoprostenol"},
+        "device": {"kind": "infusion_pump", "hcpcs": "E0781", "acquisition": "rental",
+                   "purchase_price": 5000, "rental_paid_to_date": 100},
+        "claim_lines": [{"line": n, "hcpcs": "E0781", "modifiers": ["RR"], "amount": 100,
+                         "date": (start + timedelta(days=n)).isoformat()} for n in range(1, lines + 1)],
+    }
+
+
+def lines_per_case(cases: int) -> dict[int, tuple[float, float]]:
+    """decide() (decision only) on claims of 10, 100 and 1,000 lines: the median ms over ``cases``
+    generated claims, and the ms of the worst claim of that size."""
+    figures = {}
+    decide(worst_claim(1), explanation=False)  # the first decision loads the catalogue
+    for lines in LINE_COUNTS:
+        rng = random.Random(lines)
+        times = []
+        for number in range(cases):
+            case = claim_with_lines(rng, number, lines)
+            started = time.perf_counter()
+            decide(case, explanation=False)
+            times.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        decide(worst_claim(lines), explanation=False)
+        figures[lines] = (statistics.median(times), (time.perf_counter() - started) * 1000)
+    return figures
+
+
 def timed(label: str, action: Callable[[], object]) -> object:
     print(f"  … {label}", file=sys.stderr, flush=True)
     return action()
@@ -142,6 +198,9 @@ def timed(label: str, action: Callable[[], object]) -> object:
 
 def run(args: argparse.Namespace) -> dict[str, object]:
     results: dict[str, object] = {"cases": args.cases, "explain_cases": args.explain_cases}
+    results["lines_per_case_ms"] = timed("lines per case", lambda: lines_per_case(args.lines_cases))
+    if args.lines_only:
+        return results
     results["floor_cases_per_s"] = timed("floor", lambda: floor_rate(args.cases))
     results["latency_ms_decision_only"] = timed("latency", lambda: latency(args.latency_cases, False))
     results["latency_ms_with_explanation"] = timed("latency", lambda: latency(args.latency_cases, True))
@@ -163,6 +222,12 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 
 def report(results: dict[str, object]) -> Iterator[str]:
+    for lines, (median, worst) in results["lines_per_case_ms"].items():  # type: ignore[attr-defined]
+        yield (f"time per case by lines per case, {lines:,} lines: median {median:,.0f} ms on generated claims "
+               f"({median / lines:.2f} ms a line); worst claim (each line's `because` names every earlier "
+               f"line) {worst:,.0f} ms")
+    if "floor_cases_per_s" not in results:
+        return
     floor = float(results["floor_cases_per_s"])  # type: ignore[arg-type]
     yield f"corpus: {results['cases']:,} cases with claim lines (explained runs: {results['explain_cases']:,})"
     yield f"floor (clingo alone, chunks of {CHUNK_LINES}): {floor:,.0f} cases/s"
@@ -190,11 +255,14 @@ def main() -> None:
     parser.add_argument("--explain-cases", type=int, default=2000)
     parser.add_argument("--latency-cases", type=int, default=200)
     parser.add_argument("--memory-cases", type=int, default=200000)
+    parser.add_argument("--lines-cases", type=int, default=5, help="generated claims per size (10, 100, 1,000 lines)")
+    parser.add_argument("--lines-only", action="store_true", help="only the time per case by lines per case")
     parser.add_argument("--quick", action="store_true", help="2,000 cases, 500 explained, 20,000 for memory")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
     args = parser.parse_args()
     if args.quick:
         args.cases, args.explain_cases, args.latency_cases, args.memory_cases = 2000, 500, 100, 20000
+        args.lines_cases = 3
     started = time.perf_counter()
     results = run(args)
     for line in report(results):

@@ -50,6 +50,10 @@ ISO_DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_DOLLARS = Decimal("1000000.00")
 MAX_CLAIM_DOLLARS = Decimal("10000000.00")
 CENT = Decimal("0.01")
+# At most this many claim lines per case: a typical claim of this size is decided in about a
+# second, the worst (every line's `because` naming every earlier line) in seconds, not minutes
+# (docs/performance.md, "Claim lines per case").
+MAX_CLAIM_LINES = 1000
 
 
 def parse_as_of(as_of: date | str | None) -> date | None:
@@ -189,7 +193,7 @@ class Case(_Strict):
     device: Device
     current_device: CurrentDevice | None = None
     findings: dict[Finding, StrictBool] = Field(default_factory=dict)
-    claim_lines: list[ClaimLine] = Field(default_factory=list)
+    claim_lines: list[ClaimLine] = Field(default_factory=list, max_length=MAX_CLAIM_LINES)
 
     @model_validator(mode="after")
     def _totals_in_range(self) -> Case:
@@ -201,6 +205,17 @@ class Case(_Strict):
                 f"{MAX_CLAIM_DOLLARS:,} dollars"
             )
         return self
+
+    @field_validator("claim_lines", mode="before")
+    @classmethod
+    def _at_most_max_lines(cls, claim_lines: Any) -> Any:
+        # Before the lines are read one by one, so that a huge claim is refused at once.
+        if isinstance(claim_lines, list) and len(claim_lines) > MAX_CLAIM_LINES:
+            raise ValueError(
+                f"at most {MAX_CLAIM_LINES:,} lines per case, not {len(claim_lines):,} "
+                "(split the claim into cases of at most that many lines)"
+            )
+        return claim_lines
 
     @field_validator("claim_lines")
     @classmethod
