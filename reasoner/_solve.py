@@ -15,7 +15,9 @@ from functools import cache
 from pathlib import Path
 
 import clingo
+from clingo import ast
 
+from reasoner._slice import relevant_statements
 from reasoner.errors import ResourceError, RulesError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -60,10 +62,11 @@ def solve(
     log = _LogCapture()
     try:
         control = clingo.Control(list(arguments), logger=log, message_limit=50)
-        for entry in entries:
-            control.load(str(asp_dir() / entry))
-        for path in extra_files:
-            control.load(str(path))
+        if extra_files:
+            for path in [*(asp_dir() / entry for entry in entries), *extra_files]:
+                control.load(str(path))
+        else:
+            _add_statements(control, _relevant(asp_dir(), tuple(entries)))
         _add_facts(control, facts)
         control.ground([("base", [])])
         _fail_on_messages(log)
@@ -78,6 +81,25 @@ def solve(
     if result.unsatisfiable:
         raise RulesError(f"the rules in {', '.join(entries)} have no answer for these facts")
     return models
+
+
+@cache
+def _relevant(folder: Path, entries: tuple[str, ...]) -> tuple[ast.AST, ...]:
+    """The statements of the entries that their output can depend on, parsed once per folder."""
+    log = _LogCapture()
+    try:
+        statements = relevant_statements([folder / entry for entry in entries], log)
+    except RuntimeError as error:
+        detail = "; ".join(log.messages) or str(error)
+        raise RulesError(f"clingo failed to parse {', '.join(entries)}: {detail}") from None
+    _fail_on_messages(log)
+    return tuple(statements)
+
+
+def _add_statements(control: clingo.Control, statements: Iterable[ast.AST]) -> None:
+    with ast.ProgramBuilder(control) as builder:
+        for statement in statements:
+            builder.add(statement)
 
 
 def _add_facts(control: clingo.Control, facts: Iterable[clingo.Symbol]) -> None:

@@ -1,0 +1,90 @@
+"""The decision program is grounded without the statements its output cannot depend on.
+
+reasoner/_slice.py keeps every statement that is not a rule with a head (show statements,
+constraints, directives) and every rule defining a predicate those read, transitively. The
+labels, sources and quotes beside the rules are dropped, and nothing the decision shows may
+change: the scenarios are decided by the whole program and by the kept part, atom for atom.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import clingo
+import pytest
+import yaml
+from clingo import ast
+
+from reasoner import _solve, parse_case
+from reasoner._facts import case_facts, kind_code_facts
+from reasoner._slice import _defined, relevant_statements
+from reasoner.vocabulary import KIND_CODES
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted((ROOT / "tests" / "cases").glob("*.yaml"))
+
+
+def _no_messages(code: clingo.MessageCode, message: str) -> None:
+    raise AssertionError(f"clingo said {code}: {message}")
+
+
+def heads(statements: list[ast.AST]) -> set[str]:
+    return {name for s in statements for name, _ in (_defined(s) or ())}
+
+
+def sliced(tmp_path: Path, program: str) -> list[str]:
+    path = tmp_path / "p.lp"
+    path.write_text(program, encoding="utf-8")
+    return [str(s) for s in relevant_statements([path], _no_messages) if s.ast_type != ast.ASTType.Program]
+
+
+def test_labels_sources_and_quotes_are_not_grounded_for_a_decision() -> None:
+    kept = relevant_statements([_solve.asp_dir() / "main.lp"], _no_messages)
+    everything: list[ast.AST] = []
+    ast.parse_files([str(_solve.asp_dir() / "main.lp")], everything.append)
+    assert {"label", "source", "quote", "question"} <= heads(everything)
+    assert not {"label", "source", "quote", "question", "answer_example"} & heads(kept)
+    assert {"decision", "line_outcome", "units_allowed", "line_cause"} <= heads(kept)
+
+
+def test_a_chain_of_rules_under_a_shown_atom_is_kept_and_the_rest_dropped(tmp_path: Path) -> None:
+    program = """
+        a(1). b(X) :- a(X), not c(X). c(2) :- d. d.
+        label(a, "A"). note(X) :- label(X, _).
+        -e(1). f :- -e(1).
+        p("x"; "y"). q(X) :- p(X).
+        #show b/1.
+        #show g(X) : f, g(X).
+        :- q("z").
+    """
+    kept = sliced(tmp_path, program)
+    assert {"a(1).", "d.", "c(2) :- d."} <= set(kept)
+    assert {"-e(1).", "f :- -e(1)."} <= set(kept)  # read by a #show term's condition
+    assert {'p("x";"y").', "q(X) :- p(X)."} <= set(kept)  # read by the constraint
+    assert not any(s.startswith(("label(", "note(")) for s in kept)
+
+
+def _shown(control: clingo.Control, cases: list[object]) -> set[str]:
+    with control.backend() as backend:
+        facts = itertools.chain(kind_code_facts(KIND_CODES), *(case_facts(c, k) for k, c in enumerate(cases)))  # type: ignore[arg-type]
+        for fact in facts:
+            backend.add_rule([backend.add_atom(fact)])
+    control.ground([("base", [])])
+    found: set[str] = set()
+    control.solve(on_model=lambda model: found.update(str(s) for s in model.symbols(shown=True)))
+    return found
+
+
+@pytest.mark.parametrize("entry", ["main.lp"])
+def test_the_kept_program_shows_what_the_whole_program_shows(entry: str) -> None:
+    cases = [parse_case(yaml.safe_load(path.read_text(encoding="utf-8"))["case"]) for path in SCENARIOS]
+    whole = clingo.Control(logger=_no_messages)
+    whole.load(str(_solve.asp_dir() / entry))
+    part = clingo.Control(logger=_no_messages)
+    with ast.ProgramBuilder(part) as builder:
+        for statement in relevant_statements([_solve.asp_dir() / entry], _no_messages):
+            builder.add(statement)
+    expected = _shown(whole, cases)
+    assert len(expected) > 1000
+    assert _shown(part, cases) == expected
