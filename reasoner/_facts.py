@@ -32,6 +32,7 @@ def _number(value: int) -> Symbol:
 
 
 @cache
+@cache
 def _name(name: str) -> Symbol:
     """A constant symbol; names come from enumerations and the rules, never from user text."""
     return Function(name)
@@ -46,7 +47,9 @@ def _truth(value: bool) -> Symbol:
 
 
 @cache
+@cache
 def _known(condition: str, value: bool) -> Symbol:
+    # Cached: the explanation asks about the same few dozen conditions in every solve.
     return Function("known", [_name(condition), _truth(value)])
 
 

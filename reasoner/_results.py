@@ -122,11 +122,28 @@ def split_atom(atom: str) -> tuple[str, list[str]]:
     return name, args
 
 
+# Shown atoms read before, by symbol: in a batch the same atoms (a case key, a condition, a
+# line number and an outcome) come back chunk after chunk, and a lookup is ten times cheaper
+# than turning a symbol into text and splitting it. Bounded: cleared when it grows past this.
+_PARSED: dict[clingo.Symbol, tuple[str, list[str]]] = {}
+PARSED_CACHE_SIZE = 200_000
+
+
+def parsed(symbol: clingo.Symbol) -> tuple[str, list[str]]:
+    """split_atom(str(symbol)), remembered."""
+    found = _PARSED.get(symbol)
+    if found is None:
+        if len(_PARSED) >= PARSED_CACHE_SIZE:
+            _PARSED.clear()
+        found = _PARSED[symbol] = split_atom(str(symbol))
+    return found
+
+
 def results_by_case(symbols: Iterable[clingo.Symbol]) -> dict[int, CaseResult]:
     """Group shown atoms by their first argument, the internal case key."""
     results: dict[int, CaseResult] = {}
     for symbol in symbols:
-        name, args = split_atom(str(symbol))
+        name, args = parsed(symbol)
         key = int(args[0])
         result = results.get(key)
         if result is None:

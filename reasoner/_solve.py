@@ -157,11 +157,13 @@ class PreparedProgram:
             raise RulesError(f"clingo failed on {entry}: {detail}") from None
         _fail_on_messages(self._log)
         self._entry = entry
-        self._literal = {
-            atom.symbol: atom.literal for atom in self._control.symbolic_atoms if atom.is_external
-        }
-        self._all_false = [-literal for literal in self._literal.values()]
-        self.externals = frozenset(self._literal)
+        literals = [(atom.symbol, atom.literal) for atom in self._control.symbolic_atoms if atom.is_external]
+        # Each solve assumes every external false but the true ones: a copy of this list
+        # with those few slots turned true.
+        self._all_false = [-literal for _, literal in literals]
+        self._slot = {symbol: (index, literal) for index, (symbol, literal) in enumerate(literals)}
+        self._models = -1  # the solve.models setting last made (setting it costs a round trip)
+        self.externals = frozenset(self._slot)
 
     def static_facts(self) -> list[clingo.Symbol]:
         """Every atom the grounding already settled as a fact (the program's static data)."""
@@ -174,13 +176,17 @@ class PreparedProgram:
 
     def solve(self, true_externals: frozenset[clingo.Symbol], models: int = 0) -> list[SolvedModel]:
         """Every model (or the first ``models``) with exactly these externals true."""
+        assumptions = self._all_false.copy()
         try:
-            true = {self._literal[symbol] for symbol in true_externals}
+            for symbol in true_externals:
+                index, literal = self._slot[symbol]
+                assumptions[index] = literal
         except KeyError as missing:
             raise RulesError(f"{self._entry} has no external {missing}") from None
-        assumptions = [*true, *(lit for lit in self._all_false if -lit not in true)]
         control = self._control
-        control.configuration.solve.models = str(models)  # type: ignore[union-attr]
+        if models != self._models:
+            control.configuration.solve.models = str(models)  # type: ignore[union-attr]
+            self._models = models
         found: list[SolvedModel] = []
         try:
             control.solve(assumptions=assumptions, on_model=lambda m: found.append(_copy(m)))

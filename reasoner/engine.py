@@ -123,7 +123,7 @@ def build_decision(
         ),
         more_missing=summary.more_missing,
         questions=tuple(_answered(cat, question, kind) for question in summary.questions),
-        lines=tuple(_line(cat, claim_line, result, case) for claim_line in case.claim_lines),
+        lines=_lines(cat, result, case),
         warnings=tuple(case_warnings(case)) + basis.warnings + _rule_warnings(cat, result),
         clauses=summary.clauses,
         conflicts=summary.conflicts,
@@ -138,11 +138,17 @@ def _answered(cat: Catalogue, question: Question, kind: str) -> Question:
     return replace(question, answer=answer_for(spec, kind)) if spec else question
 
 
-def _line(cat: Catalogue, claim_line: ClaimLine, result: CaseResult, case: Case) -> LineDecision:
+def _lines(cat: Catalogue, result: CaseResult, case: Case) -> tuple[LineDecision, ...]:
+    case_lines = {claim_line.line: claim_line for claim_line in case.claim_lines}
+    return tuple(_line(cat, claim_line, result, case_lines) for claim_line in case.claim_lines)
+
+
+def _line(
+    cat: Catalogue, claim_line: ClaimLine, result: CaseResult, case_lines: dict[int, ClaimLine],
+) -> LineDecision:
     line = result.lines.get(claim_line.line)
     if line is None or not line.outcome or line.units_allowed is None:
         raise RulesError(f"the rules gave no outcome for claim line {claim_line.line}")
-    case_lines = {other.line: other for other in case.claim_lines}
     amount = None
     if claim_line.amount is not None:
         if line.cents_allowed is None:
