@@ -68,6 +68,31 @@ def corpus(count: int, seed: int = 20201) -> Iterator[dict[str, Any]]:
         yield make_case(rng, number)
 
 
-def corpus_lines(count: int, seed: int = 20201) -> Iterator[str]:
-    for case in corpus(count, seed):
+def corpus_lines(count: int, seed: int = 20201, repeating: bool = False) -> Iterator[str]:
+    for case in (repeating_corpus if repeating else corpus)(count, seed):
         yield json.dumps(case)
+
+
+COMMON_SITUATIONS = 40
+TAIL_SHARE = 0.2
+
+
+def repeating_corpus(count: int, seed: int = 20202) -> Iterator[dict[str, Any]]:
+    """Cases as a real claim stream has them: a few common situations, a long tail.
+
+    80 % of the cases repeat one of 40 situations (chosen with Zipf weights: the first is
+    about 20 times as common as the last), each time with a new case id and new claim lines;
+    the other 20 % are drawn fresh, as in ``corpus``.
+    """
+    rng = random.Random(seed)
+    situations = [make_case(rng, number) for number in range(COMMON_SITUATIONS)]
+    weights = [1 / rank for rank in range(1, COMMON_SITUATIONS + 1)]
+    for number in range(count):
+        fresh = make_case(rng, number)
+        if rng.random() >= TAIL_SHARE:
+            situation = rng.choices(situations, weights)[0]
+            shift = date.fromisoformat(situation["date_of_service"]) - date.fromisoformat(fresh["date_of_service"])
+            lines = [{**line, "date": (date.fromisoformat(line["date"]) + shift).isoformat()}
+                     for line in fresh["claim_lines"]]
+            fresh = {**json.loads(json.dumps(situation)), "case_id": fresh["case_id"], "claim_lines": lines}
+        yield fresh

@@ -32,7 +32,11 @@ sys.path.insert(0, str(ROOT))
 import clingo  # noqa: E402
 
 from benchmarks.corpus import LINE_CODES, corpus, corpus_lines, make_case  # noqa: E402
-from reasoner import decide, parse_case  # noqa: E402
+from reasoner import (  # noqa: E402
+    _solve,
+    decide,
+    parse_case,
+)
 from reasoner import explain as explain_module  # noqa: E402
 from reasoner._facts import case_facts  # noqa: E402
 from reasoner._solve import _add_facts, asp_dir  # noqa: E402
@@ -44,6 +48,8 @@ REASONER = [sys.executable, "-m", "reasoner"]
 def clear_caches() -> None:
     explain_module._explain.cache_clear()
     explain_module._brief.cache_clear()
+    if hasattr(explain_module, "_solved"):  # (the benchmark also runs on earlier code: before_after.py)
+        explain_module._solved.cache_clear()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -67,6 +73,56 @@ def floor_rate(count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+def grounding_per_case(count: int) -> float:
+    """ms of clingo's grounding per case, chunks of CHUNK_LINES, the program as decide() gives it."""
+    cases = [parse_case(case) for case in corpus(count)]
+    chunks = [cases[i:i + CHUNK_LINES] for i in range(0, len(cases), CHUNK_LINES)]
+    spent = 0.0
+    for chunk in chunks:
+        control = clingo.Control()
+        if hasattr(_solve, "_relevant"):  # the decision program without what no decision reads
+            _solve._add_statements(control, _solve._relevant(asp_dir(), ("main.lp",)))
+        else:
+            control.load(str(asp_dir() / "main.lp"))
+        _add_facts(control, [f for key, case in enumerate(chunk) for f in case_facts(case, key)])
+        started = time.perf_counter()
+        control.ground([("base", [])])
+        spent += time.perf_counter() - started
+    return spent * 1000 / count
+
+
+class SolveCounter:
+    """Counts the solves of prepared programs (the explanation's) while it is active."""
+
+    def __init__(self) -> None:
+        self.solves = 0
+        self._original = _solve.PreparedProgram.solve
+
+    def __enter__(self) -> SolveCounter:
+        original = self._original
+
+        def counted(program: _solve.PreparedProgram, *args: object, **kwargs: object) -> object:
+            self.solves += 1
+            return original(program, *args, **kwargs)  # type: ignore[arg-type]
+
+        _solve.PreparedProgram.solve = counted  # type: ignore[assignment,method-assign]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        _solve.PreparedProgram.solve = self._original  # type: ignore[method-assign]
+
+
+def explained_in_process(count: int, repeating: bool) -> tuple[float, float]:
+    """The explained batch on one job, in this process: cases/s and explanation solves per case."""
+    clear_caches()
+    lines = list(enumerate(corpus_lines(count, repeating=repeating), 1))
+    with SolveCounter() as counter:
+        started = time.perf_counter()
+        done = sum(1 for _ in run_batch(lines, jobs=1, explanation=True))
+        rate = done / (time.perf_counter() - started)
+    return rate, counter.solves / done
+
+
 def latency(count: int, explanation: bool) -> tuple[float, float]:
     """decide() on single cases, each with a cold explanation cache: median and p99 in ms."""
     times = []
@@ -78,9 +134,9 @@ def latency(count: int, explanation: bool) -> tuple[float, float]:
     return statistics.median(times), percentile(times, 0.99)
 
 
-def batch_rate(count: int, jobs: int, explanation: bool) -> float:
+def batch_rate(count: int, jobs: int, explanation: bool, repeating: bool = False) -> float:
     clear_caches()
-    lines = list(enumerate(corpus_lines(count), 1))
+    lines = list(enumerate(corpus_lines(count, repeating=repeating), 1))
     started = time.perf_counter()
     done = sum(1 for _ in run_batch(lines, jobs=jobs, explanation=explanation))
     return done / (time.perf_counter() - started)
@@ -202,6 +258,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     if args.lines_only:
         return results
     results["floor_cases_per_s"] = timed("floor", lambda: floor_rate(args.cases))
+    results["grounding_ms_per_case"] = timed("grounding", lambda: grounding_per_case(args.cases))
+    for name, repeating in (("uniform", False), ("repeating", True)):
+        results[f"explained_{name}_rate_and_solves"] = timed(
+            f"explained, {name} corpus, solves counted",
+            lambda repeating=repeating: explained_in_process(args.explain_cases, repeating),  # type: ignore[misc]
+        )
+    results["batch_decisions_only_repeating_jobs1"] = timed(
+        "batch, repeating corpus", lambda: batch_rate(args.cases, 1, False, repeating=True))
     results["latency_ms_decision_only"] = timed("latency", lambda: latency(args.latency_cases, False))
     results["latency_ms_with_explanation"] = timed("latency", lambda: latency(args.latency_cases, True))
     results["batch_decisions_only_jobs1"] = timed("batch, 1 job", lambda: batch_rate(args.cases, 1, False))
@@ -235,8 +299,15 @@ def report(results: dict[str, object]) -> Iterator[str]:
                        ("decide(), full explanation", "latency_ms_with_explanation")):
         median, p99 = results[key]  # type: ignore[misc]
         yield f"{label}: median {median:.2f} ms, p99 {p99:.2f} ms (cold explanation cache)"
+    yield f"grounding per case (chunks of {CHUNK_LINES}): {results['grounding_ms_per_case']:.3f} ms"
     rate = float(results["batch_decisions_only_jobs1"])  # type: ignore[arg-type]
     yield f"batch, decisions only, 1 job: {rate:,.0f} cases/s ({rate / floor:.0%} of the floor)"
+    rate = float(results["batch_decisions_only_repeating_jobs1"])  # type: ignore[arg-type]
+    yield f"batch, decisions only, 1 job, repeating corpus: {rate:,.0f} cases/s ({rate / floor:.0%} of the floor)"
+    for name in ("uniform", "repeating"):
+        rate, solves = results[f"explained_{name}_rate_and_solves"]  # type: ignore[misc]
+        yield (f"batch, full explanations, 1 job, {name} corpus: {rate:,.0f} cases/s, "
+               f"{solves:.1f} explanation solves per case")
     peak, rate = results["batch_memory_mb_and_rate"]  # type: ignore[misc]
     yield (f"batch, decisions only, 2 jobs, {results['memory_cases']:,} cases through `reasoner batch`: "
            f"{rate:,.0f} cases/s ({rate / floor:.0%} of the floor)")

@@ -49,13 +49,8 @@ class AbstractCase:
     def solve(
         self, known: frozenset[Literal], mode: str | None = None, target: str | None = None,
         models: int = 0,
-    ) -> list[SolvedModel]:
-        true = frozenset(x for x, value in known if value)
-        false = frozenset(x for x, value in known if not value)
-        externals = explanation_externals(
-            self.version, true, false, mode, target, self.free_attributes
-        )
-        return self.program.solve(externals, models)
+    ) -> tuple[SolvedModel, ...]:
+        return _solved(self.version, self.free_attributes, known, mode, target, models)
 
     def decision(self, known: frozenset[Literal]) -> str:
         return self.outcome(known)[0]
@@ -82,6 +77,22 @@ class AbstractCase:
             )
             found.append((assumed, primary))
         return found
+
+
+SOLVE_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=SOLVE_CACHE_SIZE)
+def _solved(
+    version: str, free_attributes: frozenset[str], known: frozenset[Literal],
+    mode: str | None, target: str | None, models: int,
+) -> tuple[SolvedModel, ...]:
+    """One solve of the explanation program, remembered: cases whose explanations differ still
+    ask many of the same questions (the same subset of conditions, the same target)."""
+    true = frozenset(x for x, value in known if value)
+    false = frozenset(x for x, value in known if not value)
+    externals = explanation_externals(version, true, false, mode, target, free_attributes)
+    return tuple(explanation_program().solve(externals, models))
 
 
 @dataclass(frozen=True)
