@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from reasoner import icd10cm
 from reasoner.errors import InvalidCase
 from reasoner.vocabulary import (
     DEVICE_CODES,
@@ -114,12 +115,22 @@ def _hours(value: Any) -> Decimal:
     return hours
 
 
+_well_formed_diagnosis = _text_code(ICD10_PATTERN, "ICD-10-CM code", drop_dot=True)
+
+
+def _diagnosis_code(value: Any) -> str:
+    """A code of the ICD-10-CM code set (reasoner/icd10cm.py: a category or subcategory of one
+    release, whatever the date of service), without the dot."""
+    code: str = _well_formed_diagnosis(value)
+    if not icd10cm.is_known(code):
+        raise ValueError(f"{value!r} is not an ICD-10-CM code (code set: {icd10cm.RELEASE})")
+    return code
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Dollars = Annotated[Decimal, BeforeValidator(_dollars)]
 Hours = Annotated[Decimal, BeforeValidator(_hours)]
-DiagnosisCode = Annotated[
-    str, BeforeValidator(_text_code(ICD10_PATTERN, "ICD-10-CM code", drop_dot=True))
-]
+DiagnosisCode = Annotated[str, BeforeValidator(_diagnosis_code)]
 ProcedureCode = Annotated[str, BeforeValidator(_text_code(PROCEDURE_PATTERN, "HCPCS or CPT code"))]
 Modifier = Annotated[str, BeforeValidator(_text_code(MODIFIER_PATTERN, "two-character modifier"))]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from reasoner import icd10cm
 from reasoner.case import ICD10_PATTERN, PROCEDURE_PATTERN
 from reasoner.errors import InvalidCase
 from reasoner.vocabulary import DEVICE_CODES, Acquisition, DeviceKind, Drug
@@ -652,6 +653,10 @@ class _Mapper:
             code = coding.code.strip().upper()
             if not ICD10_PATTERN.match(code):
                 self.problems.report(f"{coding.path}.code", f"{coding.code!r} is not a well-formed ICD-10-CM code")
+                continue
+            if not icd10cm.is_known(code):
+                self.problems.report(f"{coding.path}.code",
+                                     f"{coding.code!r} is not an ICD-10-CM code (code set: {icd10cm.RELEASE})")
                 continue
             codes.append(code)
         return codes

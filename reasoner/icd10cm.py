@@ -1,0 +1,95 @@
+"""The ICD-10-CM code set that diagnosis codes are checked against (docs/adr/0010-icd-10-cm-code-set.md).
+
+The code set comes from the package simple-icd-10-cm (MIT licence; the CDC's files), whose 1.5.0
+release carries ICD-10-CM FY2026 as updated on April 1, 2026. A code is known when it is a
+category (``E11``) or a subcategory at any depth (``E11.6``, ``E11.65``, ``T45.4X1A``) of that
+release, billable or not, written with or without the dot; a chapter or a block is no code.
+That one release judges every case, whatever its date of service.
+
+Importing simple_icd_10_cm parses its 10 MB tabular XML (about 3 s), so this module does not
+import it: it reads the list of all the codes that the package ships beside it (the "all codes"
+file its README describes: one code a line, without the dot), found through the package's
+installed files, and only when a case has a diagnosis to check. The first lookups of a process
+search that text (a case has a handful of codes); later ones use a set built once (a batch has
+many). ``tests/unit/test_diagnosis_codes.py`` checks that the list is the package's own
+(``get_all_codes``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from reasoner.errors import ReasonerError
+
+PACKAGE = "simple-icd-10-cm"
+PACKAGE_VERSION = "1.5.0"
+RELEASE = "ICD-10-CM FY2026, April 1, 2026 update"
+CODE_LIST = "simple_icd_10_cm/data/code-list-April-2026.txt"
+
+# How a category or subcategory is written: a letter, a digit, a digit or letter, then at most 4
+# more, with or without the dot after the third (the same shape as reasoner.case.ICD10_PATTERN).
+WRITTEN_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?")
+# Lookups answered by searching the text, before the set is built.
+SEARCHED_LOOKUPS = 64
+
+_searched = 0
+
+
+class CodeSetMissing(ReasonerError):
+    """simple-icd-10-cm is not installed, or without the list this module reads: an installation
+    fault, one line at the command line like any ReasonerError."""
+
+
+def is_known(code: str) -> bool:
+    """Whether ``code`` (upper case, with or without the dot) is a category or subcategory of RELEASE."""
+    global _searched
+    if not WRITTEN_CODE.fullmatch(code):
+        return False
+    key = code.replace(".", "")
+    if _searched < SEARCHED_LOOKUPS:
+        _searched += 1
+        lines = _code_lines()
+        if lines is not None:
+            return f"\n{key}\n" in lines
+    return key in _code_set()
+
+
+@functools.cache
+def _code_list() -> str:
+    from importlib import metadata
+
+    try:
+        distribution = metadata.distribution(PACKAGE)
+    except metadata.PackageNotFoundError:
+        raise CodeSetMissing(f"{PACKAGE} {PACKAGE_VERSION} is not installed: it holds the ICD-10-CM code set") from None
+    path = Path(str(distribution.locate_file(CODE_LIST)))
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        raise CodeSetMissing(
+            f"{PACKAGE} {distribution.version} ships no {CODE_LIST}: the ICD-10-CM code set is read from "
+            f"{PACKAGE} {PACKAGE_VERSION} ({RELEASE})"
+        ) from None
+
+
+@functools.cache
+def _code_lines() -> str | None:
+    """The list as "\\nCODE\\n...\\nCODE\\n" (any newline is read as \\n), or None when a line holds
+    more than its code without the dot (the format allows text after it, and the dot): then only
+    the set answers."""
+    text = _code_list()
+    if any(mark in text for mark in (" ", "\t", ".")):
+        return None
+    return f"\n{text.strip()}\n"
+
+
+@functools.cache
+def _code_set() -> frozenset[str]:
+    """Every item of the list, without the dot (its chapters and blocks too, which no written code
+    matches)."""
+    lines = _code_lines()
+    if lines is not None:
+        return frozenset(lines.split())
+    return frozenset(line.split(maxsplit=1)[0].replace(".", "") for line in _code_list().splitlines() if line.strip())
