@@ -11,25 +11,24 @@ program has the same shown atoms and the same constraints (the dropped rules are
 positive or stratified rules over the static data: nothing that could make a program
 without answer sets, which the byte-identity check in benchmarks/outputs.py confirms).
 
-The statements are clingo ASTs built from the project's own files; facts about a case are
-still added as Symbols through the backend (reasoner/_solve.py), never as program text.
+This module only reads statements: reasoner/_solve.py parses the project's own rule files
+and builds the program (it alone drives clingo); facts about a case are still added as
+Symbols through the backend, never as program text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from clingo import MessageCode, ast
+from clingo import ast
 
 Signature = tuple[str, int]
 
 
-def relevant_statements(files: Sequence[Path], logger: Callable[[MessageCode, str], None]) -> list[ast.AST]:
-    """The statements of ``files`` (with their #include-d files) that the output can depend on."""
-    statements: list[ast.AST] = []
-    ast.parse_files([str(path) for path in files], statements.append, logger=logger, message_limit=50)
+def relevant_statements(statements: Sequence[ast.AST]) -> list[ast.AST]:
+    """The statements (of the project's rule files, as reasoner/_solve.py parsed them) that the
+    output can depend on, without comments."""
     statements = [s for s in statements if s.ast_type != ast.ASTType.Comment]
     if any(signature[1] < 0 for statement in statements for signature in _atoms(statement)):
         return statements  # an atom this reading does not know: keep everything

@@ -88,7 +88,11 @@ def _relevant(folder: Path, entries: tuple[str, ...]) -> tuple[ast.AST, ...]:
     """The statements of the entries that their output can depend on, parsed once per folder."""
     log = _LogCapture()
     try:
-        statements = relevant_statements([folder / entry for entry in entries], log)
+        parsed: list[ast.AST] = []
+        # The project's own rule files, read as `load` reads them (never user text).
+        ast.parse_files([str(folder / entry) for entry in entries], parsed.append,
+                        logger=log, message_limit=50)
+        statements = relevant_statements(parsed)
     except RuntimeError as error:
         detail = "; ".join(log.messages) or str(error)
         raise RulesError(f"clingo failed to parse {', '.join(entries)}: {detail}") from None

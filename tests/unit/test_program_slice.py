@@ -33,16 +33,21 @@ def heads(statements: list[ast.AST]) -> set[str]:
     return {name for s in statements for name, _ in (_defined(s) or ())}
 
 
+def parsed(*paths: Path) -> list[ast.AST]:
+    statements: list[ast.AST] = []
+    ast.parse_files([str(path) for path in paths], statements.append, logger=_no_messages)
+    return statements
+
+
 def sliced(tmp_path: Path, program: str) -> list[str]:
     path = tmp_path / "p.lp"
     path.write_text(program, encoding="utf-8")
-    return [str(s) for s in relevant_statements([path], _no_messages) if s.ast_type != ast.ASTType.Program]
+    return [str(s) for s in relevant_statements(parsed(path)) if s.ast_type != ast.ASTType.Program]
 
 
 def test_labels_sources_and_quotes_are_not_grounded_for_a_decision() -> None:
-    kept = relevant_statements([_solve.asp_dir() / "main.lp"], _no_messages)
-    everything: list[ast.AST] = []
-    ast.parse_files([str(_solve.asp_dir() / "main.lp")], everything.append)
+    everything = parsed(_solve.asp_dir() / "main.lp")
+    kept = relevant_statements(everything)
     assert {"label", "source", "quote", "question"} <= heads(everything)
     assert not {"label", "source", "quote", "question", "answer_example"} & heads(kept)
     assert {"decision", "line_outcome", "units_allowed", "line_cause"} <= heads(kept)
@@ -83,7 +88,7 @@ def test_the_kept_program_shows_what_the_whole_program_shows(entry: str) -> None
     whole.load(str(_solve.asp_dir() / entry))
     part = clingo.Control(logger=_no_messages)
     with ast.ProgramBuilder(part) as builder:
-        for statement in relevant_statements([_solve.asp_dir() / entry], _no_messages):
+        for statement in relevant_statements(parsed(_solve.asp_dir() / entry)):
             builder.add(statement)
     expected = _shown(whole, cases)
     assert len(expected) > 1000

@@ -1,5 +1,9 @@
 """Source scan of reasoner/: only _solve.py drives clingo (Control, loading, adding program
-parts), only _facts.py builds input Symbols, and nothing turns text into a program or a term."""
+parts), only _facts.py builds input Symbols, and nothing turns text into a program or a term.
+
+_solve.py reads the project's own rule files either with `Control.load` or with
+`clingo.ast.parse_files` (the same files, as statements, for _slice.py to keep what the output
+depends on); _slice.py only reads those statements."""
 
 from __future__ import annotations
 
@@ -13,11 +17,14 @@ PACKAGE = ROOT / "reasoner"
 MODULES = sorted(PACKAGE.glob("*.py"))
 SOLVER_MODULE = "_solve.py"
 FACTS_MODULE = "_facts.py"
+STATEMENT_READER = "_slice.py"
 
 # clingo names that build or run a program: only _solve.py may touch them.
 DRIVING_NAMES = {"Control", "ast", "ProgramBuilder", "parse_program", "parse_files", "control"}
-# clingo names that read text as a term or program: nobody needs them.
+# clingo names that read text as a term or program: nobody needs them (_solve.py reads the
+# rule files, whose names it builds from the rules folder, with parse_files as with load).
 TEXT_TO_PROGRAM = {"parse_term", "parse_program", "parse_files", "parse_string"}
+READS_RULE_FILES = {"parse_files"}
 # what _facts.py may take from clingo: constructors of terms, nothing that parses.
 FACTS_IMPORTS = {"Function", "Number", "String", "Symbol", "SymbolType", "Tuple_",
                  "Infimum", "Supremum"}
@@ -56,20 +63,42 @@ def test_the_package_has_the_modules_the_scan_relies_on() -> None:
                          ids=lambda p: p.name)
 def test_only_solve_drives_clingo(path: Path) -> None:
     used = clingo_names_used(tree_of(path))
-    assert not used & DRIVING_NAMES, f"{path.name} uses clingo's {sorted(used & DRIVING_NAMES)}"
+    allowed = {"ast"} if path.name == STATEMENT_READER else set()
+    assert not used & (DRIVING_NAMES - allowed), f"{path.name} uses clingo's {sorted(used & DRIVING_NAMES)}"
+
+
+def test_the_statement_reader_builds_and_parses_nothing() -> None:
+    """_slice.py may read clingo's AST statements (their types and fields), nothing more."""
+    tree = tree_of(PACKAGE / STATEMENT_READER)
+    attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    banned = (DRIVING_NAMES - {"ast"}) | TEXT_TO_PROGRAM | {"ground", "load", "backend", "solve"}
+    assert not attributes & banned, sorted(attributes & banned)
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
 def test_nothing_parses_text_into_a_program_or_term(path: Path) -> None:
     tree = tree_of(path)
-    used = clingo_names_used(tree)
+    allowed = READS_RULE_FILES if path.name == SOLVER_MODULE else set()
+    used = clingo_names_used(tree) - allowed
     assert not used & TEXT_TO_PROGRAM, f"{path.name} uses {sorted(used & TEXT_TO_PROGRAM)}"
     called = {
         node.func.attr
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-    }
+    } - allowed
     assert not called & TEXT_TO_PROGRAM, f"{path.name} calls {sorted(called & TEXT_TO_PROGRAM)}"
+
+
+def test_the_solver_parses_only_files_of_the_rules_folder() -> None:
+    """Every parse_files call in _solve.py names files built from the rules folder (asp_dir()
+    or the folder it returned), never a path or text a user gave."""
+    tree = tree_of(PACKAGE / SOLVER_MODULE)
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr == "parse_files"]
+    assert calls
+    for call in calls:
+        argument = ast.unparse(call.args[0])
+        assert "folder / entry" in argument or "asp_dir()" in argument, argument
 
 
 def _is_text(node: ast.expr) -> bool:
