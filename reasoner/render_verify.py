@@ -61,6 +61,8 @@ def _finding_tree(finding: Finding) -> Tree:
     style = "bold red" if finding.problem else "bold"
     root = Tree(Text.assemble((f"{finding.kind}: ", style), finding.subject))
     root.add(Text(finding.detail))
+    if finding.source is not None:
+        root.add(Text(finding.source, style="italic"))
     if finding.case is not None:
         reproduced = "" if finding.reproduced else "  (NOT reproduced by `reasoner check`)"
         root.add(Text(f"decided {finding.decision}{reproduced}", style="dim"))

@@ -37,7 +37,10 @@ CURRENT_FLAGS = {
 FINDINGS = {f.value for f in Finding}
 
 
-def witness_case(symbols: Iterable[clingo.Symbol], date: str, kind: str) -> dict[str, Any]:
+def witness_case(symbols: Iterable[clingo.Symbol], date: str, kind: str, *, claim: bool = True) -> dict[str, Any]:
+    """The witness as a case dated ``date``; ``claim``: with the bounded claim (only the `new`
+    case of asp/verify/cases.lp has one)."""
+    symbols = list(symbols)
     values: dict[str, str] = {}
     docs: dict[str, bool] = {}
     for symbol in symbols:
@@ -48,7 +51,8 @@ def witness_case(symbols: Iterable[clingo.Symbol], date: str, kind: str) -> dict
     case: dict[str, Any] = {"case_id": f"verify: {kind}", "date_of_service": date}
     _request(case, values)
     _documentation(case, docs)
-    _claim(case, symbols)
+    if claim:
+        _claim(case, symbols)
     return case
 
 
@@ -101,7 +105,8 @@ def _documentation(case: dict[str, Any], docs: dict[str, bool]) -> None:
     findings = {x: value for x, value in docs.items() if x in FINDINGS}
     if findings:
         case["findings"] = findings
-    hours = {"infusion_at_least_8h": 12, "infusion_under_8h": 4}
+    # The threshold itself and just under it, as asp/verify/inputs.lp gives them (28800 s, 28764 s).
+    hours = {"infusion_at_least_8h": 8, "infusion_under_8h": 7.99}
     for condition, value in hours.items():
         if docs.get(condition):
             case.setdefault("therapy", {})["infusion_hours"] = value
