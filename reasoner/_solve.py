@@ -1,7 +1,9 @@
 """The ONLY place that drives clingo: load, ground, solve, log capture, error mapping.
 
 Programs are loaded from the ``asp`` folder shipped inside the package (or the
-project's ``asp/`` in a source checkout). Facts arrive as Symbols and are added
+project's ``asp/`` in a source checkout), or from the folder that the environment
+variable ``REASONER_ASP_DIR`` names (another copy of the rules: tools/mutate.py
+points each mutant's checks at its own copy). Facts arrive as Symbols and are added
 through the backend. Every message clingo logs is a rules bug (all input
 predicates are ``#defined``), so it raises ``RulesError`` instead of passing
 silently; so does clingo's own ``RuntimeError``.
@@ -9,6 +11,7 @@ silently; so does clingo's own ``RuntimeError``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -21,11 +24,20 @@ from reasoner._slice import relevant_statements
 from reasoner.errors import ResourceError, RulesError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+ASP_DIR_VARIABLE = "REASONER_ASP_DIR"
 
 
 @cache
 def asp_dir() -> Path:
-    """The folder of .lp files: inside the installed package, else the source tree."""
+    """The folder of .lp files: $REASONER_ASP_DIR when set, else inside the installed
+    package, else the source tree. Read once per process (every cache of the rules'
+    data is per process too, so one process never mixes two folders of rules)."""
+    override = os.environ.get(ASP_DIR_VARIABLE, "")
+    if override:
+        folder = Path(override)
+        if not (folder / "main.lp").is_file():
+            raise RulesError(f"{ASP_DIR_VARIABLE} names {override!r}, which has no main.lp")
+        return folder.resolve()
     for candidate in (PACKAGE_DIR / "asp", PACKAGE_DIR.parent / "asp"):
         if (candidate / "main.lp").is_file():
             return candidate
