@@ -4,6 +4,7 @@ with an "atom undefined" or similar message from the solver."""
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+# A shell starts a background job (`.ci/run &`) with SIGINT ignored, and every process the
+# tests start would inherit that: Ctrl-C would reach none of them and the tests of Ctrl-C
+# would fail for a reason of the launch, not of the code. Handled here, SIGINT is back to its
+# default in every child (exec resets a handled signal, not an ignored one).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
