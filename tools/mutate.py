@@ -56,6 +56,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -1066,11 +1067,15 @@ def _settle(mutant: Mutant, results: list[LayerResult]) -> None:
 DIAGNOSES = ["E10.65", "E11.9", "O24.419", "E08.9", "E13.9", "E83.111", "T45.4X1A", "T45.4X4A",
              "I82.401", "I26.99", "I74.3", "I80.10", "C22.0", "C50.911", "C96.9", "G89.3", "I10", "D80.0",
              "I27.0", "E83.119", "B20"]
+# Values on both sides of the rules' boundaries (8 hours is 28,800 s; E/M codes are
+# 99201-99499; a rent of one cent), so that a constant moved by one shows in some output.
 LINE_CODES = ["E0779", "E0780", "E0781", "E0784", "E0791", "K0455", "E1399", "A9274",
               "A4221", "A4222", "A4224", "A4225", "A4230", "A4231", "A4232", "K0552",
-              "K0601", "K0602", "K0605", "A4602", "96416", "96425", "96521", "J1234", "99213", "K0606"]
+              "K0601", "K0602", "K0605", "A4602", "96416", "96425", "96521", "J1234", "99213", "K0606",
+              "99200", "99201", "99499", "99500"]
 MODIFIERS = ["RR", "NU", "UE", "59", "XU", "XE"]
-HOURS = [0.5, 4, 7.99, 8, 8.01, 12, 24]
+HOURS = [0.5, 4, 7.99, 7.9999, 8, 8.0003, 8.01, 12, 24]
+MONEY = [0, 0.01, 0.02, 100, 999.99, 1000, 2500.5, 3000]
 DATES = [date(2020, 3, 31), date(2020, 4, 1), date(2020, 5, 18), date(2020, 5, 19), date(2019, 3, 31),
          date(2019, 4, 1), date(2020, 3, 31), date(2021, 1, 15), date(2020, 11, 2), date(2020, 11, 8)]
 
@@ -1121,9 +1126,9 @@ def random_case(rng: random.Random) -> dict[str, Any]:
     if rng.random() < 0.4:
         device["acquisition"] = rng.choice(list(Acquisition)).value
     if rng.random() < 0.3:
-        device["purchase_price"] = rng.choice([0, 150, 1000, 2500.5])
+        device["purchase_price"] = rng.choice(MONEY)
     if rng.random() < 0.3:
-        device["rental_paid_to_date"] = rng.choice([0, 100, 999.99, 3000])
+        device["rental_paid_to_date"] = rng.choice(MONEY)
     case["device"] = device
     if rng.random() < 0.4:
         current: dict[str, Any] = {}
@@ -1157,7 +1162,7 @@ def _random_lines(rng: random.Random, service: date) -> list[dict[str, Any]]:
         if rng.random() < 0.4:
             line["modifiers"] = rng.sample(MODIFIERS, rng.randrange(1, 3))
         if rng.random() < 0.6:
-            line["amount"] = rng.choice([0, 10, 55.5, 200, 1200])
+            line["amount"] = rng.choice([*MONEY, 55.5, 200, 1200])
         lines.append(line)
     return lines
 
@@ -1241,6 +1246,7 @@ class Outputs:
     decisions: list[Any]
     verify: Any
     diff: Any
+    conditions: Any
 
 
 class Oracle:
@@ -1258,7 +1264,8 @@ class Oracle:
         keep = [i for i, record in enumerate(outputs.decisions) if "error" not in record]
         self.corpus = [corpus[i] for i in keep]
         self._write_corpus(self.corpus)
-        self.original = Outputs([outputs.decisions[i] for i in keep], outputs.verify, outputs.diff)
+        self.original = Outputs([outputs.decisions[i] for i in keep], outputs.verify, outputs.diff,
+                                outputs.conditions)
 
     def _write_corpus(self, corpus: list[dict[str, Any]]) -> None:
         self.corpus_path.write_text("".join(json.dumps(case) + "\n" for case in corpus), encoding="utf-8")
@@ -1275,7 +1282,9 @@ class Oracle:
         if verify_json is None:
             verify_json = run(self.processes, [*reasoner, "verify", "--format", "json"], asp, timeout).stdout
         diff = run(self.processes, [*reasoner, "diff", "--format", "json"], asp, timeout)
-        return Outputs(decisions, _json_or_text(verify_json), _json_or_text(diff.stdout or diff.stderr))
+        conditions = run(self.processes, [*reasoner, "conditions", "--format", "json"], asp, timeout)
+        return Outputs(decisions, _json_or_text(verify_json), _json_or_text(diff.stdout or diff.stderr),
+                       _json_or_text(conditions.stdout or conditions.stderr))
 
     def compare(self, mutant: Mutant) -> dict[str, Any]:
         folder = Path(tempfile.mkdtemp(prefix=f"{mutant.id}-eq-", dir=self.settings.work))
@@ -1287,12 +1296,22 @@ class Oracle:
                 shutil.rmtree(folder, ignore_errors=True)
         differing = [i for i, (a, b) in enumerate(zip(self.original.decisions, outputs.decisions, strict=True))
                      if a != b]
-        channels = [name for name, a, b in (("verify", self.original.verify, outputs.verify),
-                                            ("diff", self.original.diff, outputs.diff)) if a != b]
+        # A report that differs only in the witness cases it prints is not a different
+        # report (the solver may find another witness of the same finding): noted, no more.
+        pairs = (("verify", self.original.verify, outputs.verify), ("diff", self.original.diff, outputs.diff),
+                 ("conditions", self.original.conditions, outputs.conditions))
+        channels = [name for name, a, b in pairs if without_witnesses(a) != without_witnesses(b)]
+        witnesses = [name for name, a, b in pairs if a != b and name not in channels]
         result: dict[str, Any] = {"cases": len(self.corpus), "cases_differing": len(differing),
-                                  "reports_differing": channels}
+                                  "reports_differing": channels, "witnesses_differing": witnesses}
         if differing:
             first = differing[0]
+            fields: Counter[str] = Counter()
+            for index in differing:  # which parts of the decision differ, over every differing case
+                before, after = self.original.decisions[index], outputs.decisions[index]
+                keys = set(before) | set(after) if isinstance(before, dict) and isinstance(after, dict) else {"$"}
+                fields.update(k for k in keys if not isinstance(before, dict) or before.get(k) != after.get(k))
+            result["fields_differing"] = dict(fields.most_common())
             result["verdict"] = "not equivalent"
             result["example"] = {
                 "case": self.corpus[first],
@@ -1306,6 +1325,15 @@ class Oracle:
         else:
             result["verdict"] = "likely equivalent"
         return result
+
+
+def without_witnesses(report: Any) -> Any:
+    """A verify or diff report without the witness cases it prints (every `case` field)."""
+    if isinstance(report, dict):
+        return {key: without_witnesses(value) for key, value in report.items() if key != "case"}
+    if isinstance(report, list):
+        return [without_witnesses(value) for value in report]
+    return report
 
 
 def _json_or_text(text: str) -> Any:
@@ -1410,7 +1438,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Rules: `{report['rules']['folder']}`, {report['rules']['files']} .lp files,"
         f" sha256 `{report['rules']['sha256'][:12]}`;"
-        f" {report['candidates']} candidate mutants, {s['generated']} sampled (seed {args['seed']});"
+        f" {report['candidates']} candidate mutants, {s['generated']} sampled (seed {args['seed']}"
+        + (f", only {', '.join(args['only'])}" if args.get("only") else "") + ");"
         f" layers {', '.join(args['layers'])}" + (" (all layers run)" if args["all_layers"] else "") + ".",
         "",
         "## Score",
@@ -1500,8 +1529,10 @@ def _survivor_section(m: dict[str, Any]) -> list[str]:
         lines += ["Equivalence not checked.", ""]
     elif verdict == "not equivalent":
         example = equivalence["example"]
+        fields = ", ".join(f"`{k}` ({v})" for k, v in equivalence.get("fields_differing", {}).items())
         lines += [f"**Not equivalent**: {equivalence['cases_differing']} of {equivalence['cases']} corpus cases"
-                  " are decided differently. The first:", "", "```json", json.dumps(example["case"]), "```", "",
+                  f" are decided differently (fields that differ, with their number of cases: {fields})."
+                  " The first:", "", "```json", json.dumps(example["case"]), "```", "",
                   "Differences (original -> mutant):", ""]
         lines += [f"- `{d}`" for d in example["differences"]]
         lines += [""]
@@ -1512,8 +1543,10 @@ def _survivor_section(m: dict[str, Any]) -> list[str]:
             lines += [f"- {name}: `{d}`" for d in differences]
         lines += [""]
     else:
+        witnesses = equivalence.get("witnesses_differing") or []
         lines += [f"Likely equivalent: same decisions over {equivalence['cases']} cases, same `verify`"
-                  " and `diff` reports.", ""]
+                  " and `diff` reports" + (f" (but for the witness cases of {' and '.join(witnesses)})"
+                                           if witnesses else "") + ".", ""]
     lines += ["Reason: _to be filled in_", ""]
     return lines
 
@@ -1542,8 +1575,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1,
                         help="the sampling seed (default 1); the same seed, the same mutants")
     parser.add_argument("--jobs", "-j", type=_positive, default=2, help="mutants checked at once (default 2)")
-    parser.add_argument("--timeout", type=_positive_float, default=900.0,
-                        help="seconds a mutant's checks may take in all (default 900);"
+    parser.add_argument("--timeout", type=_positive_float, default=600.0,
+                        help="seconds a mutant's checks may take in all (default 600);"
                              " a mutant still running then is stopped and counted as killed (timeout)")
     parser.add_argument("--out", "-o", type=Path, default=Path("mutation-report"),
                         help="folder for report.json and report.md (default mutation-report/)")
@@ -1561,6 +1594,10 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--no-equivalence", action="store_true", help="do not check survivors for equivalence")
     parser.add_argument("--skip-baseline", action="store_true",
                         help="do not first check that the unmutated rules pass every layer")
+    parser.add_argument("--only", default="", metavar="IDS",
+                        help="run only these mutants of the sample (comma-separated ids such as m007,m011;"
+                             " the same --mutants, --seed, --files and --operators give the same ids):"
+                             " to check again the survivors of a run after closing a gap")
     parser.add_argument("--list", action="store_true",
                         help="print the sampled mutants as JSON lines and exit, running nothing")
     parser.add_argument("--asp", type=Path, default=ROOT / "asp",
@@ -1581,6 +1618,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         parser.error(f"--operators: unknown operator {', '.join(unknown) or '(none given)'};"
                      f" choose from {', '.join(OPERATORS)}")
     arguments.operators = operators
+    arguments.only = {name.strip() for name in arguments.only.split(",") if name.strip()}
     if not (arguments.asp / "main.lp").is_file():
         parser.error(f"--asp: {arguments.asp} has no main.lp")
     if arguments.out.exists() and not arguments.out.is_dir():
@@ -1641,7 +1679,15 @@ def _generate(arguments: argparse.Namespace, source: Path) -> tuple[Generation, 
     if not any(generation.candidates.values()):
         print("error: no mutant can be generated from these files and operators", file=sys.stderr)
         return None
-    return generation, sample(generation, arguments.mutants, arguments.seed)
+    mutants = sample(generation, arguments.mutants, arguments.seed)
+    if arguments.only:
+        unknown = sorted(arguments.only - {m.id for m in mutants})
+        if unknown:
+            print(f"error: --only: no mutant {', '.join(unknown)} in this sample (ids m001-m{len(mutants):03d})",
+                  file=sys.stderr)
+            return None
+        mutants = [m for m in mutants if m.id in arguments.only]
+    return generation, mutants
 
 
 def _list(arguments: argparse.Namespace) -> int:
@@ -1666,7 +1712,7 @@ def _run(arguments: argparse.Namespace, argv: list[str], work: Path, started_at:
     with_points = sum(1 for c in generation.candidates.values() if c)
     log(f"{len(generation.texts)} .lp files, {with_points} with something to mutate, {total} candidate mutants;"
         f" {len(mutants)} sampled (seed {arguments.seed}); checks run in a snapshot of the project")
-    if len(mutants) < arguments.mutants:
+    if len(mutants) < arguments.mutants and not arguments.only:
         log(f"only {len(mutants)} candidates in all: every one is run")
     meta: dict[str, Any] = {
         "tool": TOOL, "report_version": REPORT_VERSION,
@@ -1675,7 +1721,8 @@ def _run(arguments: argparse.Namespace, argv: list[str], work: Path, started_at:
         "arguments": {"mutants": arguments.mutants, "seed": arguments.seed, "jobs": arguments.jobs,
                       "timeout": arguments.timeout, "layers": list(arguments.layers),
                       "all_layers": arguments.all_layers, "files": arguments.files,
-                      "operators": list(arguments.operators), "corpus": arguments.corpus},
+                      "operators": list(arguments.operators), "corpus": arguments.corpus,
+                      "only": sorted(arguments.only)},
         "rules": {"folder": _display(given), "files": len(generation.texts), "sha256": tree_hash(source)},
         "candidates": total,
         "baseline": None,
@@ -1757,30 +1804,34 @@ def _run_all(
     processes: Processes, settings: Settings, source: Path, mutants: list[Mutant], jobs: int,
     checkpoint: Callable[[], None] = lambda: None,
 ) -> None:
-    done = 0
     width = len(str(len(mutants)))
     began = time.monotonic()
+    task = partial(run_mutant, processes, settings, source)
+    for done, (mutant, future) in enumerate(_completed(processes, jobs, task, mutants), start=1):
+        error = future.exception()
+        if error is not None:
+            mutant.outcome, mutant.detail = "error", _clip(f"{type(error).__name__}: {error}", 300)
+        verdict = f"killed by {mutant.killed_by}" if mutant.outcome == "killed" else mutant.outcome
+        left = (time.monotonic() - began) / done * (len(mutants) - done)
+        log(f"[{done:>{width}}/{len(mutants)}] {mutant.id} {mutant.file}:{mutant.line} {mutant.operator}:"
+            f" {verdict} ({mutant.seconds:.0f} s; about {left / 60:.0f} min left)")
+        checkpoint()
+
+
+def _completed(
+    processes: Processes, jobs: int, task: Callable[[Mutant], Any], mutants: list[Mutant],
+) -> Iterator[tuple[Mutant, Future[Any]]]:
+    """Run ``task`` on each mutant, ``jobs`` at a time, and yield each as it finishes (those
+    stopped by Ctrl-C are left out); Ctrl-C stops every check and the pool."""
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures: dict[Future[Mutant], Mutant] = {
-            pool.submit(run_mutant, processes, settings, source, mutant): mutant for mutant in mutants
-        }
+        futures = {pool.submit(task, mutant): mutant for mutant in mutants}
         pending = set(futures)
         try:
             while pending:
                 finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    mutant = futures[future]
-                    error = future.exception()
-                    if isinstance(error, Stopped):
-                        continue
-                    if error is not None:
-                        mutant.outcome, mutant.detail = "error", _clip(f"{type(error).__name__}: {error}", 300)
-                    done += 1
-                    verdict = f"killed by {mutant.killed_by}" if mutant.outcome == "killed" else mutant.outcome
-                    left = (time.monotonic() - began) / done * (len(mutants) - done)
-                    log(f"[{done:>{width}}/{len(mutants)}] {mutant.id} {mutant.file}:{mutant.line} {mutant.operator}:"
-                        f" {verdict} ({mutant.seconds:.0f} s; about {left / 60:.0f} min left)")
-                    checkpoint()
+                    if not isinstance(future.exception(), Stopped):
+                        yield futures[future], future
         except KeyboardInterrupt:
             processes.stop_all()
             pool.shutdown(wait=True, cancel_futures=True)
@@ -1796,25 +1847,10 @@ def _check_equivalence(
     corpus = build_corpus(seeds, arguments.corpus, random.Random(arguments.seed))
     oracle = Oracle(processes, settings, source, corpus, baseline_verify or None)
     meta["corpus_cases"] = len(oracle.corpus)
-    with ThreadPoolExecutor(max_workers=arguments.jobs) as pool:
-        futures = {pool.submit(oracle.compare, mutant): mutant for mutant in survivors}
-        pending = set(futures)
-        try:
-            while pending:
-                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    mutant = futures[future]
-                    error = future.exception()
-                    if isinstance(error, Stopped):
-                        continue
-                    mutant.equivalence = (
-                        {"verdict": "not checked", "error": _clip(str(error), 300)} if error else future.result()
-                    )
-                    log(f"equivalence {mutant.id}: {mutant.equivalence['verdict']}")
-        except KeyboardInterrupt:
-            processes.stop_all()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    for mutant, future in _completed(processes, arguments.jobs, oracle.compare, survivors):
+        error = future.exception()
+        mutant.equivalence = {"verdict": "not checked", "error": _clip(str(error), 300)} if error else future.result()
+        log(f"equivalence {mutant.id}: {mutant.equivalence['verdict']}")
 
 
 if __name__ == "__main__":

@@ -228,6 +228,14 @@ def test_json_differences_name_the_paths_that_differ() -> None:
     ]
 
 
+def test_reports_that_differ_only_in_their_witness_cases_are_the_same() -> None:
+    one = {"ok": True, "findings": [{"kind": "conflict", "subject": "a > b", "case": {"device": {"kind": "omnipod"}}}]}
+    two = {"ok": True, "findings": [{"kind": "conflict", "subject": "a > b", "case": {"device": {"kind": "v_go"}}}]}
+    three = {"ok": True, "findings": [{"kind": "conflict", "subject": "b > a", "case": {"device": {"kind": "v_go"}}}]}
+    assert mutate.without_witnesses(one) == mutate.without_witnesses(two)
+    assert mutate.without_witnesses(two) != mutate.without_witnesses(three)
+
+
 def test_the_corpus_is_seeded_and_fits_the_input_contract() -> None:
     from reasoner.case import Case
 
@@ -310,6 +318,12 @@ def test_list_prints_the_sampled_mutants_without_running_them() -> None:
     mutants = [json.loads(line) for line in listed.stdout.splitlines()]
     assert [m["id"] for m in mutants] == ["m001", "m002", "m003"]
     assert all(m["file"] == "policy/vgo.lp" and m["diff"] for m in mutants)
+
+
+def test_only_runs_the_named_mutants_of_the_sample_and_refuses_an_unknown_id(tmp_path: Path) -> None:
+    refused = run_tool("--files", "policy/vgo.lp", "--mutants", "3", "--only", "m002,m009", "--out", str(tmp_path))
+    assert refused.returncode == 2
+    assert "no mutant m009 in this sample" in refused.stderr
 
 
 def test_flipping_the_vgo_verdict_is_killed_by_verify(tmp_path: Path) -> None:
