@@ -124,7 +124,30 @@ def _two_months_on_one_date(seen: Seen) -> bool:
     return len(seen.case["claim_lines"]) == 3 and max(paid.values()) > 1
 
 
+ATTRIBUTE_FIELDS = {"drug": ("therapy", "drug"), "setting": ("therapy", "setting"),
+                    "device_kind": ("device", "kind"), "device_hcpcs": ("device", "hcpcs")}
+
+
+def _given(case: dict[str, Any], attribute: str) -> bool:
+    part, field = ATTRIBUTE_FIELDS.get(attribute, ("device", attribute))
+    return field in case.get(part, {})
+
+
+def _given_field_left_open(seen: Seen) -> bool:
+    opened = {atom[len("open_attribute(0,"):-1] for atom in seen.shown if atom.startswith("open_attribute(0,")}
+    contradicted = "current_device" in seen.case and not _given(seen.case, "replacement")
+    return any(_given(seen.case, a) for a in opened) or (contradicted and "replacement" not in opened)
+
+
 BROKEN = [
+    Broken("given_field_never_asked", "conditions.lp",
+           "open_attribute(C, A) :- read_as_no(A), reading_contradicted(C, A), not given_attribute(C, A).",
+           "open_attribute(C, A) :- read_as_no(A), reading_contradicted(C, A), given_attribute(C, A).",
+           _given_field_left_open, "a contradicted reading opens the flag the case gives, not the absent one"),
+    Broken("condition_not_held_and_refuted", "conditions.lp",
+           "diagnoses_listed(C), diagnosis_range(X, _, _), not holds(C, X).",
+           "diagnoses_listed(C), diagnosis_range(X, _, _).",
+           _held_and_refuted, "a listed diagnosis refutes its own class"),
     Broken("condition_not_held_and_refuted", "conditions.lp",
            "refuted(C, infusion_under_8h)    :- holds(C, infusion_at_least_8h).",
            "refuted(C, infusion_under_8h)    :- holds(C, infusion_under_8h).",
