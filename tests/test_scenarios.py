@@ -27,6 +27,7 @@ EXPECT_KEYS = {
     "version",
     "deciding",
     "conflicts",
+    "closed_routes",
 }
 LINE_KEYS = {"outcome", "units_allowed", "amount_allowed", "reasons", "missing"}
 
@@ -69,6 +70,9 @@ def test_scenario(path: Path) -> None:
         assert got == [set(alt) for alt in expect["missing"]], because
     if "questions" in expect:
         assert {q["condition"] for q in result["questions"]} == set(expect["questions"]), because
+    if "closed_routes" in expect:
+        got_routes = {r["rule"]: {c["condition"] for c in r["closed_by"]} for r in result["closed_routes"]}
+        assert got_routes == {rule: set(by) for rule, by in expect["closed_routes"].items()}, because
     if "conflicts" in expect:
         got_conflicts = {(c["prevailing"], c["defeated"], c["rule"]) for c in result["conflicts"]}
         assert got_conflicts == {tuple(c) for c in expect["conflicts"]}, because

@@ -179,12 +179,15 @@ def test_raising_an_infusion_from_7_5_to_8_5_hours_moves_it_from_intermittent_to
     than 8 hours)". At 7.5 hours only the intermittent set can be met, at 8.5 only the prolonged
     one; every other clause is met or not alike; and the two sets trade places exactly when
     their other findings hold."""
-    short, long, eight = copy.deepcopy(case), copy.deepcopy(case), copy.deepcopy(case)
+    short, long, eight, under = (copy.deepcopy(case) for _ in range(4))
     short["therapy"]["infusion_hours"] = 7.5
     long["therapy"]["infusion_hours"] = 8.5
     eight["therapy"]["infusion_hours"] = 8  # "at least 8 hours": 8 is prolonged, not "less than 8"
-    at_short, at_long, at_eight = (met_clauses(r) for r in decided(short, long, eight, explanation=True))
+    under["therapy"]["infusion_hours"] = 7.9999  # a third of a second short of 8 hours: "less than 8"
+    at_short, at_long, at_eight, at_under = (
+        met_clauses(r) for r in decided(short, long, eight, under, explanation=True))
     assert at_eight == at_long
+    assert at_under == at_short
     assert "general_prolonged" not in at_short
     assert "general_intermittent" not in at_long
     assert at_short - {"general_intermittent"} == at_long - {"general_prolonged"}
@@ -338,6 +341,39 @@ def test_rental_payments_stay_within_the_price_and_life_sustaining_never_lowers_
         assert (other.get("amount_allowed") or 0) >= (line.get("amount_allowed") or 0)
 
 
+def covered_rental(price_cents: int, paid_cents: int, amount_cents: int) -> dict[str, Any]:
+    """A covered insulin pump (Listed indications, bullet 5), rented, with one rental line."""
+    return {
+        "case_id": "rental-boundary", "date_of_service": "2021-03-01",
+        "member": {"diagnoses": ["E11.9"]}, "therapy": {"drug": "insulin"},
+        "device": {"kind": "insulin_pump", "acquisition": "rental", "purchase_price": price_cents / 100,
+                   "rental_paid_to_date": paid_cents / 100},
+        "claim_lines": [{"line": 1, "hcpcs": "E0784", "modifiers": ["RR"], "amount": amount_cents / 100}],
+    }
+
+
+@EXAMPLES
+@given(st.integers(min_value=1, max_value=400_000), st.integers(min_value=0, max_value=400_000))
+def test_the_rental_cap_cuts_a_line_exactly_when_it_would_pass_the_price(price: int, paid_cents: int) -> None:
+    """Note: "Total payments for a rental item may not exceed its allowable purchase price". A
+    rental line whose amount brings the rent paid exactly to the price is paid whole; one cent
+    more, and the cap cuts it to what is left (nothing, once the price is reached), naming the
+    rent already paid among its causes exactly when some was paid."""
+    variants = [(paid, amount) for paid in sorted({paid_cents, 0, 1})
+                for room in [max(0, price - paid)] for amount in (room - 1, room, room + 1) if amount >= 0]
+    results = decided(*(covered_rental(price, paid, amount) for paid, amount in variants))
+    for (paid, amount), result in zip(variants, results, strict=True):
+        assert result["decision"] == "covered"
+        room = max(0, price - paid)
+        (line,) = result["lines"]
+        capped = [r for r in line["reasons"] if r["rule"] == "rental_cap"]
+        assert bool(capped) == (amount > room), (price, paid, amount)
+        assert round(line["amount_allowed"] * 100) == min(amount, room)
+        if capped:
+            named = {b.get("input") for b in capped[0]["because"]}
+            assert ("rental_paid_to_date" in named) == (paid > 0), (price, paid, amount)
+
+
 # --- Chemotherapy and refilling ------------------------------------------------------------------
 
 @EXAMPLES
@@ -361,6 +397,27 @@ def test_chemotherapy_beside_a_same_day_refill_is_never_paid_without_supported_5
     if paid(by_line(result)[number]):
         assert modifier in DISTINCT
         assert supported is True
+
+
+# CPT's E/M range, 99201-99499, and the codes just outside it.
+E_M_BOUNDARY = {"99200": False, "99201": True, "99202": True, "99498": True, "99499": True, "99500": False}
+
+
+@EXAMPLES
+@given(cases(), st.sampled_from(sorted(DISTINCT)))
+def test_modifier_59_is_flagged_on_e_m_codes_and_only_there(case: dict[str, Any], modifier: str) -> None:
+    """Chemotherapy and pump refilling: "Modifier 59 may be reported with a non-E/M service". A
+    distinct-service modifier draws the warning on every E/M code, 99201 to 99499, and on no
+    code just outside that range."""
+    case = copy.deepcopy(case)
+    case.pop("claim_lines", None)
+    numbers = {}
+    for code in E_M_BOUNDARY:
+        case, numbers[code] = with_line(case, hcpcs=code, modifiers=[modifier])
+    (result,) = decided(case)
+    flagged = {int(w.split()[2].rstrip(":")) for w in result["warnings"]
+               if w.startswith("claim line ") and "modifier 59" in w}
+    assert flagged == {numbers[code] for code, e_m in E_M_BOUNDARY.items() if e_m}
 
 
 # --- Device lines and the request ----------------------------------------------------------------
