@@ -29,9 +29,19 @@ Signature = tuple[str, int]
 def relevant_statements(statements: Sequence[ast.AST]) -> list[ast.AST]:
     """The statements (of the project's rule files, as reasoner/_solve.py parsed them) that the
     output can depend on, without comments."""
-    statements = [s for s in statements if s.ast_type != ast.ASTType.Comment]
+    return [statements[index] for index in relevant_indices(statements)]
+
+
+def relevant_indices(statements: Sequence[ast.AST]) -> list[int]:
+    """The positions, in order, of the statements that ``relevant_statements`` keeps (what
+    reasoner/_solve.py caches on disk: the same files parse to the same sequence)."""
+    positions = [index for index, s in enumerate(statements) if s.ast_type != ast.ASTType.Comment]
+    return [positions[index] for index in _kept([statements[index] for index in positions])]
+
+
+def _kept(statements: list[ast.AST]) -> list[int]:
     if any(signature[1] < 0 for statement in statements for signature in _atoms(statement)):
-        return statements  # an atom this reading does not know: keep everything
+        return list(range(len(statements)))  # an atom this reading does not know: keep everything
     defined = [_defined(statement) for statement in statements]
     rules_defining: dict[Signature, list[int]] = {}
     for index, heads in enumerate(defined):
@@ -47,7 +57,7 @@ def relevant_statements(statements: Sequence[ast.AST]) -> list[ast.AST]:
                 if index not in keep:
                     keep.add(index)
                     pending.append(statements[index])
-    return [statement for index, statement in enumerate(statements) if index in keep]
+    return sorted(keep)
 
 
 def _defined(statement: ast.AST) -> frozenset[Signature] | None:

@@ -11,16 +11,19 @@ silently; so does clingo's own ``RuntimeError``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import clingo
 from clingo import ast
 
-from reasoner._slice import relevant_statements
+from reasoner._disk_cache import entry_key, read_entry, write_entry
+from reasoner._slice import relevant_indices
 from reasoner.errors import ResourceError, RulesError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -104,12 +107,33 @@ def _relevant(folder: Path, entries: tuple[str, ...]) -> tuple[ast.AST, ...]:
         # The project's own rule files, read as `load` reads them (never user text).
         ast.parse_files([str(folder / entry) for entry in entries], parsed.append,
                         logger=log, message_limit=50)
-        statements = relevant_statements(parsed)
     except RuntimeError as error:
         detail = "; ".join(log.messages) or str(error)
         raise RulesError(f"clingo failed to parse {', '.join(entries)}: {detail}") from None
     _fail_on_messages(log)
-    return tuple(statements)
+    return tuple(parsed[index] for index in _relevant_indices(folder, entries, parsed))
+
+
+def _relevant_indices(folder: Path, entries: tuple[str, ...], parsed: list[ast.AST]) -> list[int]:
+    """Which parsed statements the slice keeps: from the disk cache when these rules were sliced
+    before by this slicer (reasoner/_disk_cache.py: the key hashes every .lp file), else sliced
+    and stored."""
+    key = entry_key(folder, "slice", [*entries, _slicer_digest()])
+    stored = read_entry(key)
+    if isinstance(stored, list) and _valid_positions(stored, len(parsed)):
+        return stored
+    indices = relevant_indices(parsed)
+    write_entry(key, indices)
+    return indices
+
+
+def _valid_positions(stored: list[Any], count: int) -> bool:
+    return all(type(i) is int and 0 <= i < count for i in stored) and stored == sorted(set(stored))
+
+
+@cache
+def _slicer_digest() -> str:
+    return hashlib.sha256(Path(relevant_indices.__code__.co_filename).read_bytes()).hexdigest()
 
 
 def _add_statements(control: clingo.Control, statements: Iterable[ast.AST]) -> None:

@@ -4,7 +4,9 @@ with an "atom undefined" or similar message from the solver."""
 from __future__ import annotations
 
 import json
+import os
 import signal
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,12 @@ EXAMPLES = ROOT / "examples"
 # default in every child (exec resets a handled signal, not an ignored one).
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+# The on-disk cache of the rules' slice (reasoner/_disk_cache.py) goes to a folder of this run,
+# for the tests and every process they start, unless the caller chose one: a test run leaves
+# nothing in the user's ~/.cache.
+os.environ.setdefault("REASONER_CACHE_DIR", tempfile.mkdtemp(prefix="reasoner-test-cache-"))
 
 
 @pytest.fixture
