@@ -50,6 +50,15 @@ def rules_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def source_digest(*paths: Path) -> str:
+    """A hash of the source files of the code that computes an entry (a part of its key)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def entry_key(folder: Path, kind: str, parts: Iterable[str]) -> str:
     """The key of an entry: its kind, the rules' digest, clingo's version and ``parts`` (the
     entries it is for, the source of the code that computes it, ...)."""

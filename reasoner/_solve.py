@@ -11,7 +11,6 @@ silently; so does clingo's own ``RuntimeError``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,12 +21,13 @@ from typing import Any
 import clingo
 from clingo import ast
 
-from reasoner._disk_cache import entry_key, read_entry, write_entry
+from reasoner._disk_cache import entry_key, read_entry, source_digest, write_entry
 from reasoner._slice import relevant_indices
 from reasoner.errors import ResourceError, RulesError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASP_DIR_VARIABLE = "REASONER_ASP_DIR"
+SLICER_SOURCE = PACKAGE_DIR / "_slice.py"  # part of the slice's cache key
 
 
 @cache
@@ -118,7 +118,7 @@ def _relevant_indices(folder: Path, entries: tuple[str, ...], parsed: list[ast.A
     """Which parsed statements the slice keeps: from the disk cache when these rules were sliced
     before by this slicer (reasoner/_disk_cache.py: the key hashes every .lp file), else sliced
     and stored."""
-    key = entry_key(folder, "slice", [*entries, _slicer_digest()])
+    key = entry_key(folder, "slice", [*entries, source_digest(SLICER_SOURCE)])
     stored = read_entry(key)
     if isinstance(stored, list) and _valid_positions(stored, len(parsed)):
         return stored
@@ -129,11 +129,6 @@ def _relevant_indices(folder: Path, entries: tuple[str, ...], parsed: list[ast.A
 
 def _valid_positions(stored: list[Any], count: int) -> bool:
     return all(type(i) is int and 0 <= i < count for i in stored) and stored == sorted(set(stored))
-
-
-@cache
-def _slicer_digest() -> str:
-    return hashlib.sha256(Path(relevant_indices.__code__.co_filename).read_bytes()).hexdigest()
 
 
 def _add_statements(control: clingo.Control, statements: Iterable[ast.AST]) -> None:

@@ -13,7 +13,9 @@ from typing import Any
 
 import clingo
 
-from reasoner._solve import explanation_program
+from reasoner import catalogue_cache
+from reasoner._disk_cache import entry_key, read_entry, source_digest, write_entry
+from reasoner._solve import asp_dir, explanation_program
 from reasoner.answers import AnswerSpec, answer_for, apply_answer
 from reasoner.decision import QUOTE_JOIN
 
@@ -92,8 +94,23 @@ def _text(symbol: clingo.Symbol) -> str:
 
 @cache
 def catalogue() -> Catalogue:
-    """The catalogue: the static facts of the rules, read once from the grounded explanation
-    program (which includes every rule file, and which explanations need anyway)."""
+    """The catalogue: the static facts of the rules, read once per process from the grounded
+    explanation program (which includes every rule file, and which explanations need anyway),
+    or from the on-disk cache when these rules were read before (reasoner/_disk_cache.py)."""
+    key = entry_key(asp_dir(), "catalogue", [source_digest(*catalogue_cache.SOURCES)])
+    stored = read_entry(key)
+    if isinstance(stored, dict):
+        try:
+            return catalogue_cache.from_json(stored)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            pass  # a damaged entry: read the rules again, and replace it
+    cat = catalogue_from_rules()
+    write_entry(key, catalogue_cache.to_json(cat))
+    return cat
+
+
+def catalogue_from_rules() -> Catalogue:
+    """The catalogue read from the grounded explanation program's static facts."""
     atoms = explanation_program().static_facts()
     by_name: dict[tuple[str, int], list[list[str]]] = defaultdict(list)
     numbers: dict[str, int] = {}

@@ -1,8 +1,10 @@
-"""The slice of the decision program is cached on disk, keyed by the rules, and never trusted blindly.
+"""What the rules give before any case is cached on disk, keyed by the rules, and never trusted blindly.
 
 `reasoner check` is a new process each time; slicing the rules (reasoner/_slice.py) took most
-of its start-up. reasoner/_solve.py stores which parsed statements the slice keeps, under a key
-that hashes every .lp file, the slicer's source and clingo's version (reasoner/_disk_cache.py):
+of its start-up, and reading the catalogue from every static atom a good part of the rest.
+reasoner/_solve.py stores which parsed statements the slice keeps, reasoner/catalogue.py the
+catalogue as JSON, each under a key that hashes every .lp file, the code that computes the entry
+and clingo's version (reasoner/_disk_cache.py):
 another set of rules never reads the entry, a damaged entry is sliced again, and a cache that
 cannot be written costs nothing but the time.
 """
@@ -16,8 +18,10 @@ from pathlib import Path
 import pytest
 from clingo import ast
 
-from reasoner import _disk_cache, _solve, decide
+from reasoner import _disk_cache, _solve, catalogue_cache, decide
+from reasoner import catalogue as catalogue_module
 from reasoner._slice import relevant_indices
+from reasoner.catalogue import catalogue, catalogue_from_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "antibiotic-prolonged-infusion.json"
@@ -113,3 +117,33 @@ def test_a_decision_from_the_cached_slice_is_the_same(cache_folder: Path) -> Non
     again = decide(case).to_json()  # reads the entry
     assert entries_in(cache_folder)
     assert again == first
+
+
+# --- The catalogue -------------------------------------------------------------------------------
+
+def test_the_catalogue_read_back_from_json_is_the_same_catalogue() -> None:
+    read = catalogue_from_rules()
+    again = catalogue_cache.from_json(json.loads(json.dumps(catalogue_cache.to_json(read))))
+    assert again == read  # every field, dataclass equality
+    assert all((again.answers, again.quotes, again.sentences, again.clauses))
+
+
+def test_the_catalogue_is_stored_and_read_back_and_a_damaged_entry_replaced(
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalogue.cache_clear()
+    first = catalogue()
+    (entry,) = sorted(cache_folder.glob("catalogue-*.json"))
+    catalogue.cache_clear()
+
+    def not_again() -> None:
+        raise AssertionError("read from the rules although the entry is there")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(catalogue_module, "catalogue_from_rules", not_again)
+        assert catalogue() == first
+    entry.write_text('{"clauses": 1}', encoding="utf-8")
+    catalogue.cache_clear()
+    assert catalogue() == first
+    assert json.loads(entry.read_text(encoding="utf-8")) == catalogue_cache.to_json(first)
+    catalogue.cache_clear()
