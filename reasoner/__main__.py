@@ -1,5 +1,5 @@
 """`python -m reasoner ...` is the same as `reasoner ...`."""
 
-from reasoner.cli import main
+from reasoner.console import main
 
 main()

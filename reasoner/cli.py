@@ -1,23 +1,32 @@
-"""The command line: thin typer commands over the package; errors mapped here, once."""
+"""The command line: thin typer commands over the package; output and errors are mapped once, in
+reasoner/console.py (which also runs a plain `reasoner check` without loading typer)."""
 
 from __future__ import annotations
 
 import functools
-import io
 import json
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reasoner.errors import InputFileError, InvalidCase, ReasonerError, RulesError
-from reasoner.outputs import json_text, message_line
+from reasoner.console import (
+    AS_OF_HELP,
+    EXIT_INVALID,
+    check_case,
+    errors_to_exit,
+    print_json,
+    show,
+    stderr_console,
+    stdout_console,
+)
+from reasoner.errors import InputFileError, InvalidCase, ReasonerError
+from reasoner.outputs import message_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,8 +43,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_INVALID = 2
-EXIT_RULES = 3
 
 
 class CaseFormat(StrEnum):
@@ -48,51 +55,6 @@ class ListFormat(StrEnum):
     json = "json"
 
 
-def _stderr() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _stdout() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False)
-
-
-# What a plain (non-UTF) terminal shows instead of the tree's marks and typographic characters.
-ASCII_TEXT = str.maketrans({"\u2714": "+", "\u2718": "x", "\u201c": '"', "\u201d": '"', "\u2019": "'",
-                            "\u2026": "...", "\u2192": "->", "\u2014": "-", "\u00a0": " "})
-
-
-def _stdout_is_plain() -> bool:
-    """Standard output cannot carry UTF-8 (a cp1252 or ASCII console)."""
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    try:
-        "✔“…├".encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return True
-    return False
-
-
-def _show(renderable: object) -> None:
-    """Print a view; on a plain console, as plain text with ASCII marks (never an encoding crash)."""
-    if not _stdout_is_plain():
-        _stdout().print(renderable)
-        return
-    from rich.console import Console
-
-    class PlainBuffer(io.StringIO):
-        encoding = "ascii"  # rich then draws trees and tables with ASCII lines
-
-    width = _stdout().width
-    buffer = PlainBuffer()
-    Console(file=buffer, width=width, color_system=None, highlight=False, legacy_windows=False,
-            emoji=False).print(renderable)
-    text = buffer.getvalue().translate(ASCII_TEXT)
-    sys.stdout.write(text.encode(sys.stdout.encoding or "ascii", errors="replace").decode(
-        sys.stdout.encoding or "ascii"))
-
 
 def _interrupt_raises() -> None:
     """Ctrl-C raises KeyboardInterrupt again, for a command that has something to tidy up."""
@@ -101,30 +63,6 @@ def _interrupt_raises() -> None:
     if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-
-def _print_json(data: object) -> None:
-    """JSON on standard output: plain consoles get \\u escapes, which is the same JSON."""
-    print(json_text(data, indent=2, ascii_only=_stdout_is_plain()))
-
-
-@contextmanager
-def _errors_to_exit() -> Iterator[None]:
-    """The one place where errors become messages and exit codes: never a traceback."""
-    try:
-        yield
-    except (InvalidCase, InputFileError) as error:
-        for problem in error.problems():
-            print(f"error: {message_line(problem)}", file=sys.stderr)
-        raise typer.Exit(EXIT_INVALID) from None
-    except RulesError as error:
-        print(f"internal error in the rules: {message_line(str(error))}", file=sys.stderr)
-        raise typer.Exit(EXIT_RULES) from None
-    except ReasonerError as error:
-        print(f"error: {message_line(str(error))}", file=sys.stderr)
-        raise typer.Exit(EXIT_INVALID) from None
-
-
-AS_OF_HELP = "Decide under the version of the policy in force on DATE (YYYY-MM-DD), not on the date of service."
 
 
 @app.command()
@@ -139,17 +77,7 @@ def check(
     as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
 ) -> None:
     """Decide one case and print the decision with its explanation."""
-    from reasoner.engine import decide
-    from reasoner.inputs import read_case_json
-
-    with _errors_to_exit():
-        decision = decide(read_case_json(case), as_of=as_of)
-    if output_format is CaseFormat.json:
-        _print_json(decision.to_json())
-    else:
-        from reasoner.render import decision_view
-
-        _show(decision_view(decision, full=full))
+    check_case(case, output_format.value, full, as_of)
 
 
 @app.command()
@@ -179,8 +107,8 @@ def ask(
     from reasoner.outputs import case_json_text, check_writable, printable, same_file, write_atomically
     from reasoner.render import decision_view
 
-    console = _stdout()
-    with _errors_to_exit():
+    console = stdout_console()
+    with errors_to_exit():
         if save is not None:
             if case != "-" and same_file(save, case) and not in_place:
                 raise InputFileError(f"{save}: is the input case; add --in-place to write over it")
@@ -254,7 +182,7 @@ def batch(
     from reasoner.inputs import STDIN, numbered_lines, open_lines
 
     name = "standard input" if cases == STDIN else cases
-    with _errors_to_exit():
+    with errors_to_exit():
         from reasoner.case import parse_as_of
 
         parse_as_of(as_of)  # a bad date is refused before any line is read
@@ -324,7 +252,7 @@ def batch(
     if progress:
         from reasoner.batch_report import summary_view
 
-        _stderr().print(summary_view(report))
+        stderr_console().print(summary_view(report))
 
 
 def _check_summary_target(summary_file: Path, cases: str, out: Path | None) -> None:
@@ -403,7 +331,8 @@ def _drain(
     if total is not None:
         columns.append(TimeRemainingColumn())
     # redirect_stdout off: at a terminal, rich would otherwise print the output lines (`> out.jsonl`) there
-    with Progress(*columns, console=_stderr(), disable=not progress, transient=True, redirect_stdout=False) as bar:
+    with Progress(*columns, console=stderr_console(), disable=not progress, transient=True,
+                  redirect_stdout=False) as bar:
         task = bar.add_task("cases", total=total, completed=done)
         for output in outputs:
             with interrupts.held():
@@ -419,10 +348,10 @@ def conditions(
     """List every condition, clause and rule id with its label and policy citation."""
     from reasoner.catalogue import catalogue_rows
 
-    with _errors_to_exit():
+    with errors_to_exit():
         rows = catalogue_rows()
     if output_format is ListFormat.json:
-        _print_json(rows)
+        print_json(rows)
         return
     from rich.table import Table
 
@@ -433,7 +362,7 @@ def conditions(
         answer = row.get("answer")
         answered = f"{answer['field']} ({answer['type']})" if answer else ""
         table.add_row(row["kind"], row["id"], row["label"], answered, row["source"])
-    _show(table)
+    show(table)
 
 
 @app.command()
@@ -453,12 +382,12 @@ def verify(
     from reasoner.render_verify import verify_view
     from reasoner.verify import verify as run_verify
 
-    with _errors_to_exit(), _stderr().status("searching the whole input space…"):
+    with errors_to_exit(), stderr_console().status("searching the whole input space…"):
         report = run_verify()
     if output_format is ListFormat.json:
-        _print_json(report.to_json())
+        print_json(report.to_json())
     else:
-        _show(verify_view(report, show_conflicts=show_conflicts))
+        show(verify_view(report, show_conflicts=show_conflicts))
     if not report.ok:
         raise typer.Exit(1)
 
@@ -510,12 +439,12 @@ def diff(
     from reasoner.diff import diff as compare
     from reasoner.render_diff import diff_view
 
-    with _errors_to_exit(), _stderr().status("comparing the versions over the whole input space…"):
+    with errors_to_exit(), stderr_console().status("comparing the versions over the whole input space…"):
         result = compare(from_version, to_version)
     if output_format is ListFormat.json:
-        _print_json(result.to_json())
+        print_json(result.to_json())
     else:
-        _show(diff_view(result))
+        show(diff_view(result))
 
 
 @app.command()
@@ -528,11 +457,11 @@ def schema(
     if output:
         from reasoner.decision_schema import decision_json_schema
 
-        _print_json(decision_json_schema())
+        print_json(decision_json_schema())
         return
     from reasoner.case import case_json_schema
 
-    _print_json(case_json_schema())
+    print_json(case_json_schema())
 
 
 @app.command()
@@ -554,7 +483,7 @@ def report(
 
     summary = BatchSummary()
     unreadable: list[int] = []
-    with _errors_to_exit():
+    with errors_to_exit():
         stream = open_lines(output)
         try:
             for number, raw in enumerate(stream, 1):
@@ -575,49 +504,7 @@ def report(
         print(f"warning: {name}: {len(unreadable)} lines are not batch records (lines {shown})", file=sys.stderr)
     data = summary.to_json(None)
     if output_format is ListFormat.json:
-        _print_json(data)
+        print_json(data)
     else:
-        _show(summary_view(data, title=f"batch report: {name}"))
+        show(summary_view(data, title=f"batch report: {name}"))
 
-
-def main() -> None:
-    """The console script's entry point: output that cannot be written is one line and exit 2."""
-    # This process loads no pydantic plugin: skip their discovery (tens of ms at start-up).
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    # Ctrl-C ends a command at once, even inside clingo's grounding (where Python cannot run a
-    # handler until the C call returns); `ask` and `batch`, which have something to tidy up,
-    # take it back as KeyboardInterrupt.
-    import signal
-
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # an ignored Ctrl-C stays ignored
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-    if sys.stdout is None:
-        _fail_output("standard output is closed")
-    if _stdout_is_plain() and isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(errors="replace")  # a character the console lacks is never a crash
-    run: Callable[[], object] = app
-    try:
-        run()
-    except BrokenPipeError:
-        _quiet_stdout()  # the reader went away (`... | head`): stop quietly, as Unix tools do
-        raise SystemExit(0) from None
-    except OSError as error:  # reading errors are mapped where files are read: this is output
-        _fail_output(f"the output cannot be written ({error.strerror or error})")
-    except MemoryError:
-        _fail_output("not enough memory to decide this case")
-
-
-def _fail_output(reason: str) -> None:
-    if sys.stderr is not None:
-        print(f"error: {reason}", file=sys.stderr)
-    _quiet_stdout()
-    raise SystemExit(EXIT_INVALID)
-
-
-def _quiet_stdout() -> None:
-    """Point standard output at /dev/null, so that the flush at exit cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-    except OSError:
-        pass

@@ -1,0 +1,73 @@
+"""A plain `reasoner check` runs without typer, and prints what the typer command prints.
+
+reasoner/console.py reads the arguments of `check CASE [--format|-f F] [--full] [--as-of D]`
+itself (each option once, as two words) and leaves every other command line to the typer
+application, which defines the same options: so the fast path must accept only what typer
+accepts the same way, and both must give the same bytes and exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reasoner.console import plain_check_arguments
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = str(ROOT / "examples" / "heparin-at-home.json")
+
+
+@pytest.mark.parametrize(("arguments", "read"), [
+    (["check", "a.json"], ("a.json", "tree", False, None)),
+    (["check", "-"], ("-", "tree", False, None)),
+    (["check", "a.json", "--format", "json"], ("a.json", "json", False, None)),
+    (["check", "-f", "tree", "a.json", "--full"], ("a.json", "tree", True, None)),
+    (["check", "a.json", "--as-of", "2020-05-01", "-f", "json"], ("a.json", "json", False, "2020-05-01")),
+])
+def test_the_plain_forms_are_read(arguments: list[str], read: tuple[str, str, bool, str | None]) -> None:
+    assert plain_check_arguments(arguments) == read
+
+
+@pytest.mark.parametrize("arguments", [
+    [], ["verify"], ["check"], ["check", "--help"], ["check", "a.json", "b.json"],
+    ["check", "a.json", "--format"], ["check", "a.json", "--format", "JSON"], ["check", "a.json", "--format=json"],
+    ["check", "a.json", "-fjson"], ["check", "a.json", "--full", "--full"],
+    ["check", "a.json", "-f", "json", "--format", "tree"], ["check", "a.json", "--as-of", "--full"],
+    ["check", "a.json", "--bogus"], ["check", "--", "a.json"], ["batch", "check", "a.json"],
+])
+def test_every_other_command_line_goes_to_typer(arguments: list[str]) -> None:
+    assert plain_check_arguments(arguments) is None
+
+
+def run(code: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-c", code, *arguments], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120, check=False)
+
+
+FAST = "import sys; from reasoner.console import main; sys.argv[0] = 'reasoner'; main()"
+TYPER = "from reasoner.cli import app; app(prog_name='reasoner')"
+
+
+@pytest.mark.parametrize("arguments", [
+    ["check", EXAMPLE, "--format", "json"],
+    ["check", EXAMPLE],
+    ["check", EXAMPLE, "--full", "--as-of", "2020-05-01"],
+    ["check", EXAMPLE, "--as-of", "2020-13-01"],
+    ["check", str(ROOT / "no-such-case.json")],
+])
+def test_the_fast_path_prints_what_the_typer_command_prints(arguments: list[str]) -> None:
+    assert plain_check_arguments(arguments) is not None
+    fast, typed = run(FAST, *arguments), run(TYPER, *arguments)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (typed.returncode, typed.stdout, typed.stderr)
+
+
+def test_the_fast_path_loads_no_typer() -> None:
+    probe = FAST + "; print('typer' in sys.modules, 'click' in sys.modules, file=sys.stderr)"
+    done = run(probe, "check", EXAMPLE, "--format", "json")
+    assert done.returncode == 0
+    assert done.stderr.strip().splitlines()[-1] == "False False"
