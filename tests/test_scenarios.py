@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from reasoner import decide
+from reasoner.catalogue import catalogue
 
 CASES = Path(__file__).resolve().parent / "cases"
 SCENARIOS = sorted(CASES.glob("*.yaml"))
@@ -83,6 +84,13 @@ def test_scenario(path: Path) -> None:
 
 def _check_lines(result: dict[str, Any], expected: dict[Any, Any], because: str) -> None:
     lines = {line["line"]: line for line in result["lines"]}
+    # Every rule a line cites is a billing rule the catalogue lists (line_rule/1: the inventory
+    # that `reasoner conditions`, the versions and the traceability check go by), or the clause
+    # that decided the request the line follows.
+    known = {*catalogue().rules, *catalogue().clauses}
+    for line in lines.values():
+        for reason in line["reasons"]:
+            assert reason["rule"] in known, f"line {line['line']} cites {reason['rule']}: no line_rule, no clause"
     for number, want in expected.items():
         assert int(number) in lines, f"line {number} is not in the result: {because}"
         line = lines[int(number)]
