@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,25 @@ def _two_months_on_one_date(seen: Seen) -> bool:
     return len(seen.case["claim_lines"]) == 3 and max(paid.values()) > 1
 
 
+def _weekly_denial_of_the_first_line(seen: Seen) -> bool:
+    """A weekly-limited line cut by the weekly limit with no earlier line of its code that week."""
+    service = date.fromisoformat(seen.case["date_of_service"])
+    billed = {line["line"]: line for line in seen.case["claim_lines"]}
+
+    def when(number: int) -> tuple[date, int]:
+        return date.fromisoformat(billed[number].get("date", service.isoformat())), number
+
+    for line in seen.result["lines"]:
+        if "weekly_supply_limit" not in reasons(line):
+            continue
+        day, _ = when(line["line"])
+        if not any(other != line["line"] and billed[other]["hcpcs"] == billed[line["line"]]["hcpcs"]
+                   and when(other) < when(line["line"]) and when(other)[0].isocalendar()[:2] == day.isocalendar()[:2]
+                   for other in billed):
+            return True
+    return False
+
+
 ATTRIBUTE_FIELDS = {"drug": ("therapy", "drug"), "setting": ("therapy", "setting"),
                     "device_kind": ("device", "kind"), "device_hcpcs": ("device", "hcpcs")}
 
@@ -173,6 +193,10 @@ BROKEN = [
            "holds(C, device_rented), line_code(C, N, H), battery_code(H).",
            "not refuted(C, device_rented), line_code(C, N, H), battery_code(H).",
            _battery_denied_unrented, "batteries denied unless the pump is known to be owned"),
+    Broken("denials_where_their_sentences_apply", "policy/supplies.lp",
+           "units_cap(C, N, weekly_supply_limit, L - S) :- used_this_week(C, N, S), weekly_units(L), S < L.",
+           "units_cap(C, N, weekly_supply_limit, 0) :- used_this_week(C, N, S), weekly_units(L), S < L.",
+           _weekly_denial_of_the_first_line, "the weekly limit denies the week's first unit too"),
     Broken("warnings_where_their_premises_hold", "policy/rental.lp",
            "case_warning(C, rental_paid_unknown, N) :- rental_capped(C, N), not rental_paid(C, _).",
            "case_warning(C, rental_paid_unknown, N) :- rental_capped(C, N).",
