@@ -144,6 +144,10 @@ def _weekly_denial_of_the_first_line(seen: Seen) -> bool:
     return False
 
 
+def _listed_indication_met_not_covered(seen: Seen) -> bool:
+    return "met(0,indication_iron)" in seen.shown and seen.result["decision"] != "covered"
+
+
 ATTRIBUTE_FIELDS = {"drug": ("therapy", "drug"), "setting": ("therapy", "setting"),
                     "device_kind": ("device", "kind"), "device_hcpcs": ("device", "hcpcs")}
 
@@ -160,6 +164,10 @@ def _given_field_left_open(seen: Seen) -> bool:
 
 
 BROKEN = [
+    Broken("indication_covered_unless_excluded", "decision.lp",
+           "deciding_met(C, K) :- met(C, K), not defeated(C, K).",
+           "deciding_met(C, K) :- met(C, K), not defeated(C, K), K != indication_iron.",
+           _listed_indication_met_not_covered, "a met listed indication that never decides"),
     Broken("given_field_never_asked", "conditions.lp",
            "open_attribute(C, A) :- read_as_no(A), reading_contradicted(C, A), not given_attribute(C, A).",
            "open_attribute(C, A) :- read_as_no(A), reading_contradicted(C, A), given_attribute(C, A).",
@@ -265,7 +273,7 @@ def test_each_invariant_fails_on_a_broken_rule_with_a_reproduced_counterexample(
 
 def test_every_new_invariant_has_a_broken_rule_above() -> None:
     new = _invariant_names() - _OLDER_INVARIANTS
-    assert new == {b.invariant for b in BROKEN}
+    assert new <= {b.invariant for b in BROKEN}
 
 
 _OLDER_INVARIANTS = {  # the invariants before issue 14; each new one has a broken rule above
