@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from reasoner.batch import decide_chunk, run_batch
+from reasoner.case import MAX_CLAIM_LINES
 from reasoner.inputs import MAX_CASE_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -360,16 +361,20 @@ def test_a_chunk_that_ends_its_worker_twice_becomes_internal_error_records(
 def test_a_signal_stops_a_batch_even_inside_clingo(tmp_path: Path) -> None:
     """Python cannot run a handler inside clingo's grounding: a batch busy with a large case still
     ends within about a second of SIGTERM (exit 143), saying what it kept."""
+    # Sixteen cases of the most lines a case may have, decided in one chunk: one grounding of
+    # about ten seconds on a quiet machine (14 s for the whole batch), far longer than the bound
+    # below. (With four cases of 800 lines, since claim lines ground near-linearly, the whole
+    # batch took 3 s and the signal raced with its normal end.)
     lines = [{"line": n, "hcpcs": "E0781", "modifiers": ["RR"], "date": "2020-07-01", "amount": 10}
-             for n in range(1, 801)]
+             for n in range(1, MAX_CLAIM_LINES + 1)]
     case = {"case_id": "big", "date_of_service": "2020-07-01", "therapy": {"drug": "epoprostenol"},
             "device": {"kind": "infusion_pump", "hcpcs": "E0781", "acquisition": "rental", "purchase_price": 1000},
             "claim_lines": lines}
     source = tmp_path / "heavy.jsonl"
-    source.write_text("".join(json.dumps(dict(case, case_id=f"h{n}")) + "\n" for n in range(4)), encoding="utf-8")
+    source.write_text("".join(json.dumps(dict(case, case_id=f"h{n}")) + "\n" for n in range(16)), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     process = start("batch", str(source), "--out", str(out), "--no-progress")
-    time.sleep(2.5)  # started, and grounding the first chunk (several seconds)
+    time.sleep(2.5)  # started, and grounding the first chunk
     assert process.poll() is None
     sent = time.monotonic()
     process.send_signal(signal.SIGTERM)
