@@ -17,14 +17,15 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import clingo
 
 CACHE_DIR_VARIABLE = "REASONER_CACHE_DIR"
 CACHE_OFF = "off"
+T = TypeVar("T")
 
 
 def cache_dir() -> Path | None:
@@ -96,3 +97,19 @@ def write_entry(key: str, value: Any) -> None:
         if written is not None:
             with contextlib.suppress(OSError):
                 written.unlink(missing_ok=True)
+
+
+def cached(key: str, compute: Callable[[], T], load: Callable[[Any], T | None],
+           dump: Callable[[T], Any] = lambda value: value) -> T:
+    """The entry under ``key`` as ``load`` reads it back, else ``compute()``, stored with ``dump``.
+    ``load`` returns None (or raises a lookup, type or value error) for an entry it cannot trust:
+    a damaged entry is computed again and replaced."""
+    stored = read_entry(key)
+    if stored is not None:
+        with contextlib.suppress(AttributeError, KeyError, TypeError, ValueError):
+            loaded = load(stored)
+            if loaded is not None:
+                return loaded
+    value = compute()
+    write_entry(key, dump(value))
+    return value

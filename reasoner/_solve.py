@@ -21,7 +21,7 @@ from typing import Any
 import clingo
 from clingo import ast
 
-from reasoner._disk_cache import entry_key, read_entry, source_digest, write_entry
+from reasoner._disk_cache import cached, entry_key, source_digest
 from reasoner._slice import relevant_indices
 from reasoner.errors import ResourceError, RulesError
 
@@ -119,16 +119,15 @@ def _relevant_indices(folder: Path, entries: tuple[str, ...], parsed: list[ast.A
     before by this slicer (reasoner/_disk_cache.py: the key hashes every .lp file), else sliced
     and stored."""
     key = entry_key(folder, "slice", [*entries, source_digest(SLICER_SOURCE)])
-    stored = read_entry(key)
-    if isinstance(stored, list) and _valid_positions(stored, len(parsed)):
+    return cached(key, lambda: relevant_indices(parsed), lambda stored: _positions(stored, len(parsed)))
+
+
+def _positions(stored: Any, count: int) -> list[int] | None:
+    """A stored slice, if it is one for ``count`` statements: sorted distinct positions."""
+    if isinstance(stored, list) and all(type(i) is int and 0 <= i < count for i in stored) \
+            and stored == sorted(set(stored)):
         return stored
-    indices = relevant_indices(parsed)
-    write_entry(key, indices)
-    return indices
-
-
-def _valid_positions(stored: list[Any], count: int) -> bool:
-    return all(type(i) is int and 0 <= i < count for i in stored) and stored == sorted(set(stored))
+    return None
 
 
 def _add_statements(control: clingo.Control, statements: Iterable[ast.AST]) -> None:

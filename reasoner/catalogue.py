@@ -14,7 +14,7 @@ from typing import Any
 import clingo
 
 from reasoner import catalogue_cache
-from reasoner._disk_cache import entry_key, read_entry, source_digest, write_entry
+from reasoner._disk_cache import cached, entry_key, source_digest
 from reasoner._solve import asp_dir, explanation_program
 from reasoner.answers import AnswerSpec, answer_for, apply_answer
 from reasoner.decision import QUOTE_JOIN
@@ -98,15 +98,7 @@ def catalogue() -> Catalogue:
     explanation program (which includes every rule file, and which explanations need anyway),
     or from the on-disk cache when these rules were read before (reasoner/_disk_cache.py)."""
     key = entry_key(asp_dir(), "catalogue", [source_digest(*catalogue_cache.SOURCES)])
-    stored = read_entry(key)
-    if isinstance(stored, dict):
-        try:
-            return catalogue_cache.from_json(stored)
-        except (AttributeError, KeyError, TypeError, ValueError):
-            pass  # a damaged entry: read the rules again, and replace it
-    cat = catalogue_from_rules()
-    write_entry(key, catalogue_cache.to_json(cat))
-    return cat
+    return cached(key, catalogue_from_rules, catalogue_cache.from_json, catalogue_cache.to_json)
 
 
 def catalogue_from_rules() -> Catalogue:
