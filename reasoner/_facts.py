@@ -32,7 +32,6 @@ def _number(value: int) -> Symbol:
 
 
 @cache
-@cache
 def _name(name: str) -> Symbol:
     """A constant symbol; names come from enumerations and the rules, never from user text."""
     return Function(name)
@@ -46,7 +45,6 @@ def _truth(value: bool) -> Symbol:
     return _name("true" if value else "false")
 
 
-@cache
 @cache
 def _known(condition: str, value: bool) -> Symbol:
     # Cached: the explanation asks about the same few dozen conditions in every solve.

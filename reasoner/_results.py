@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from sys import intern
 
 import clingo
 
@@ -103,7 +104,8 @@ def split_atom(atom: str) -> tuple[str, list[str]]:
     """name(a,b(c,d),e) -> ("name", ["a", "b(c,d)", "e"]): one C call per atom instead of many.
 
     The decision program shows only constants, numbers and nested terms of them (no
-    Strings), so splitting at top-level commas is exact.
+    Strings), so splitting at top-level commas is exact. The arguments are interned: the same
+    condition names come back in every case, and the explanation memos keep many sets of them.
     """
     name, _, rest = atom.partition("(")
     args: list[str] = []
@@ -115,10 +117,10 @@ def split_atom(atom: str) -> tuple[str, list[str]]:
         elif char == ")":
             depth -= 1
         elif char == "," and depth == 0:
-            args.append(body[start:index])
+            args.append(intern(body[start:index]))
             start = index + 1
     if body:
-        args.append(body[start:])
+        args.append(intern(body[start:]))
     return name, args
 
 

@@ -12,7 +12,7 @@ A *literal* is a condition with the value the case documents: ``(x, True)`` for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from reasoner._facts import explanation_externals
 from reasoner._results import CaseResult, text
@@ -38,6 +38,17 @@ class Summary:
     conflicts: tuple[Conflict, ...]
 
 
+@cache
+def literal(condition: str, value: bool) -> Literal:
+    """One shared tuple per literal: the memos below keep thousands of sets of them."""
+    return (condition, value)
+
+
+def known_literals(result: CaseResult) -> frozenset[Literal]:
+    """The case's documented conditions as literals."""
+    return frozenset([literal(x, True) for x in result.holds] + [literal(x, False) for x in result.refuted])
+
+
 class AbstractCase:
     """Solves about one case's conditions on the prepared explanation program."""
 
@@ -50,7 +61,7 @@ class AbstractCase:
         self, known: frozenset[Literal], mode: str | None = None, target: str | None = None,
         models: int = 0,
     ) -> tuple[SolvedModel, ...]:
-        return _solved(self.version, self.free_attributes, known, mode, target, models)
+        return _solved(self.version, self.free_attributes, tuple(sorted(known)), mode, target, models)
 
     def decision(self, known: frozenset[Literal]) -> str:
         return self.outcome(known)[0]
@@ -84,11 +95,12 @@ SOLVE_CACHE_SIZE = 8192
 
 @lru_cache(maxsize=SOLVE_CACHE_SIZE)
 def _solved(
-    version: str, free_attributes: frozenset[str], known: frozenset[Literal],
+    version: str, free_attributes: frozenset[str], known: tuple[Literal, ...],
     mode: str | None, target: str | None, models: int,
 ) -> tuple[SolvedModel, ...]:
     """One solve of the explanation program, remembered: cases whose explanations differ still
-    ask many of the same questions (the same subset of conditions, the same target)."""
+    ask many of the same questions (the same subset of conditions, the same target). ``known``
+    is sorted: a tuple of shared literals is a quarter of a frozenset's memory in the memo."""
     true = frozenset(x for x, value in known if value)
     false = frozenset(x for x, value in known if not value)
     externals = explanation_externals(version, true, false, mode, target, free_attributes)
@@ -154,7 +166,7 @@ def _brief(key: ExplanationKey) -> Summary:
     decision = result.decision
     if result.version is None:
         return Summary(True, (), (), False, (), (), ())
-    known = frozenset({(x, True) for x in result.holds} | {(x, False) for x in result.refuted})
+    known = known_literals(result)
     complete = AbstractCase(result.version, frozenset(result.open_attributes)).forced(known, decision)
     return Summary(complete, (), (), False, (), (), conflicts(result, cat))
 
@@ -163,7 +175,7 @@ def _explain_uncached(result: CaseResult, cat: Catalogue) -> Summary:
     decision = result.decision
     if result.version is None:
         return Summary(True, (), (), False, (), (), ())
-    known = frozenset({(x, True) for x in result.holds} | {(x, False) for x in result.refuted})
+    known = known_literals(result)
     given = {cat.attributes[x] for x, _ in known if x in cat.attributes}
     abstract = AbstractCase(result.version, frozenset(given | result.open_attributes))
     changes = abstract.assumption_sets(known, "change", decision)
