@@ -134,7 +134,8 @@ def test_the_code_list_is_the_packages_own_and_search_and_set_agree() -> None:
         import simple_icd_10_cm as cm  # about 3 s: it parses the whole tabular XML
 
     everything = set(cm.get_all_codes(with_dots=False))
-    assert icd10cm._code_set() == everything
+    assert set(icd10cm._code_set()) == everything
+    assert len(icd10cm._code_set()) == len(everything)
     lines = icd10cm._code_lines()
     assert lines is not None, "the shipped list holds one code a line"
     codes = sorted(code for code in everything if icd10cm.WRITTEN_CODE.fullmatch(code))
@@ -334,3 +335,16 @@ def test_every_diagnosis_code_the_repository_writes_is_in_the_code_set() -> None
     unknown = {code: sorted(sources) for code, sources in where.items()
                if code not in made_up and not icd10cm.is_known(code.upper())}
     assert not unknown, f"not ICD-10-CM codes: {unknown}"
+
+
+def test_the_code_table_answers_exactly_what_a_set_of_the_same_codes_answers() -> None:
+    """The compact table (sorted fixed-width records) behaves as a set: prefixes, padding and
+    longer keys are not members; iteration gives each code once."""
+    codes = ["E11", "E1165", "E116", "I10", "E11", "3", "A00-B99"]
+    table = icd10cm.CodeTable(codes)
+    probes = [*codes, "", "E1", "E11 ", " E11", "E11650", "E11-", "I1", "I100", "3 ", "A00-B9", "A00-B990", "é"]
+    for probe in probes:
+        assert (probe in table) == (probe in set(codes)), probe
+    assert 11 not in table
+    assert sorted(table) == sorted(set(codes))
+    assert len(table) == len(set(codes))
