@@ -26,6 +26,9 @@ from reasoner.vocabulary import KIND_CODES
 from reasoner.warnings import case_warnings
 
 DECISION_PROGRAM = ["main.lp"]
+# Decisions only: the same rules without the explanation's trace (asp/brief.lp), so its slice
+# grounds and shows less per case.
+BRIEF_PROGRAM = ["brief.lp"]
 
 
 def decide(
@@ -52,7 +55,7 @@ def decide_all(
         raise InvalidCase(["cases: must be a list of cases"])
     valid = [_validated(case, index) for index, case in enumerate(cases)]
     try:
-        results = solve_cases(valid, day)
+        results = solve_cases(valid, day, explanation=explanation)
         return [
             build_decision(case, results[key], explanation=explanation, as_of=day)
             for key, case in enumerate(valid)
@@ -81,10 +84,14 @@ def _validated(case: object, index: int) -> Case:
     raise InvalidCase([f"cases[{index}]: must be a case (a dict or a Case from parse_case), not {type(case).__name__}"])
 
 
-def solve_cases(cases: Sequence[Case], as_of: date | None = None) -> dict[int, CaseResult]:
-    """Run the decision program on cases keyed 0..n-1."""
+def solve_cases(
+    cases: Sequence[Case], as_of: date | None = None, *, explanation: bool = True,
+) -> dict[int, CaseResult]:
+    """Run the decision program on cases keyed 0..n-1; without ``explanation``, the program
+    of decisions-only mode, whose results leave out the clause trace and the closed routes."""
     facts = itertools.chain(kind_code_facts(KIND_CODES), _facts_of(cases, as_of))
-    results = results_by_case(single_model(solve(DECISION_PROGRAM, facts)).symbols)
+    program = DECISION_PROGRAM if explanation else BRIEF_PROGRAM
+    results = results_by_case(single_model(solve(program, facts)).symbols)
     for key in range(len(cases)):
         if key not in results:
             raise RulesError(f"the rules said nothing about case {key}")

@@ -81,7 +81,7 @@ def _shown(control: clingo.Control, cases: list[object]) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("entry", ["main.lp"])
+@pytest.mark.parametrize("entry", ["main.lp", "brief.lp"])
 def test_the_kept_program_shows_what_the_whole_program_shows(entry: str) -> None:
     cases = [parse_case(yaml.safe_load(path.read_text(encoding="utf-8"))["case"]) for path in SCENARIOS]
     whole = clingo.Control(logger=_no_messages)
@@ -93,3 +93,23 @@ def test_the_kept_program_shows_what_the_whole_program_shows(entry: str) -> None
     expected = _shown(whole, cases)
     assert len(expected) > 1000
     assert _shown(part, cases) == expected
+
+
+TRACE_OUTPUT = ("deciding", "met", "relevant", "closed")
+
+
+def test_the_brief_program_shows_the_decision_program_without_the_explanations_trace() -> None:
+    """Decisions-only mode (asp/brief.lp) shows, for every scenario case, exactly what the decision
+    program shows but the clause trace and the closed routes, and grounds none of trace.lp."""
+    cases = [parse_case(yaml.safe_load(path.read_text(encoding="utf-8"))["case"]) for path in SCENARIOS]
+    shown = {}
+    for entry in ("main.lp", "brief.lp"):
+        control = clingo.Control(logger=_no_messages)
+        control.load(str(_solve.asp_dir() / entry))
+        shown[entry] = _shown(control, cases)
+    assert {s for s in shown["main.lp"] if not s.startswith(tuple(f"{name}(" for name in TRACE_OUTPUT))} \
+        == shown["brief.lp"]
+    assert any(s.startswith("closed(") for s in shown["main.lp"])
+    kept = heads(relevant_statements(parsed(_solve.asp_dir() / "brief.lp")))
+    assert not {"relevant", "closed", "route_impossible", "unmet_route", "request_possible"} & kept
+    assert {"decision", "settled", "holds", "refuted", "open_attribute", "line_outcome"} <= kept
