@@ -45,12 +45,6 @@ def _truth(value: bool) -> Symbol:
     return _name("true" if value else "false")
 
 
-@cache
-def _known(condition: str, value: bool) -> Symbol:
-    # Cached: the explanation asks about the same few dozen conditions in every solve.
-    return Function("known", [_name(condition), _truth(value)])
-
-
 def ymd(day: date) -> int:
     """A date as the whole number YYYYMMDD, which orders like the date."""
     return day.year * 10000 + day.month * 100 + day.day
@@ -153,29 +147,6 @@ def _line_facts(claim_line: ClaimLine, day: date, c: Symbol) -> Iterator[Symbol]
         yield _fact("line_modifier", c, n, String(modifier))
     if claim_line.amount is not None:
         yield _fact("line_amount", c, n, _number(cents(claim_line.amount)))
-
-
-def explanation_externals(
-    version: str,
-    known_true: frozenset[str],
-    known_false: frozenset[str],
-    mode: str | None = None,
-    target: str | None = None,
-    free_attributes: frozenset[str] = frozenset(),
-) -> frozenset[Symbol]:
-    """The external atoms of asp/explain/*.lp that describe one abstract case.
-
-    The names are condition and version ids that the rules produced, never user text.
-    """
-    atoms = {Function("version_is", [_name(version)])}
-    atoms.update(_known(x, True) for x in known_true)
-    atoms.update(_known(x, False) for x in known_false)
-    if mode is not None:
-        atoms.add(Function("mode", [_name(mode)]))
-    if target is not None:
-        atoms.add(Function("target", [_name(target)]))
-    atoms.update(Function("free_attribute", [_name(a)]) for a in free_attributes)
-    return frozenset(atoms)
 
 
 def diff_externals(

@@ -12,7 +12,7 @@ silently; so does clingo's own ``RuntimeError``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,6 +45,15 @@ def asp_dir() -> Path:
         if (candidate / "main.lp").is_file():
             return candidate
     raise RulesError("the rules (asp/main.lp) are not installed with the package")
+
+
+# An external atom by its name and the text of each argument: ("known", "x", "true") for
+# known(x,true). The rules' own names only (conditions, versions, modes), never user text.
+ExternalName = tuple[str, ...]
+
+
+def external_name(symbol: clingo.Symbol) -> ExternalName:
+    return (symbol.name, *(str(argument) for argument in symbol.arguments))
 
 
 @dataclass(frozen=True)
@@ -196,6 +205,7 @@ class PreparedProgram:
         # with those few slots turned true.
         self._all_false = [-literal for _, literal in literals]
         self._slot = {symbol: (index, literal) for index, (symbol, literal) in enumerate(literals)}
+        self._slot_by_name = {external_name(symbol): slot for symbol, slot in self._slot.items()}
         self._models = -1  # the solve.models setting last made (setting it costs a round trip)
         self.externals = frozenset(self._slot)
 
@@ -210,10 +220,20 @@ class PreparedProgram:
 
     def solve(self, true_externals: frozenset[clingo.Symbol], models: int = 0) -> list[SolvedModel]:
         """Every model (or the first ``models``) with exactly these externals true."""
+        return self._solve_with(self._slot, true_externals, models)
+
+    def solve_named(self, true_externals: Iterable[ExternalName], models: int = 0) -> list[SolvedModel]:
+        """``solve``, with the true externals given by name (``external_name``): no Symbol is
+        built or hashed, which is a fifth of a solve's time for the explanation's questions."""
+        return self._solve_with(self._slot_by_name, true_externals, models)
+
+    def _solve_with(
+        self, slots: Mapping[Any, tuple[int, int]], true_externals: Iterable[Any], models: int,
+    ) -> list[SolvedModel]:
         assumptions = self._all_false.copy()
         try:
-            for symbol in true_externals:
-                index, literal = self._slot[symbol]
+            for external in true_externals:
+                index, literal = slots[external]
                 assumptions[index] = literal
         except KeyError as missing:
             raise RulesError(f"{self._entry} has no external {missing}") from None

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from reasoner._facts import explanation_externals
 from reasoner._results import CaseResult, text
-from reasoner._solve import SolvedModel, explanation_program
+from reasoner._solve import ExternalName, SolvedModel, explanation_program
 from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import Alternative, ClauseTrace, ConditionRef, Conflict, Question
 from reasoner.minimal import deletion, quickxplain
@@ -101,10 +100,14 @@ def _solved(
     """One solve of the explanation program, remembered: cases whose explanations differ still
     ask many of the same questions (the same subset of conditions, the same target). ``known``
     is sorted: a tuple of shared literals is a quarter of a frozenset's memory in the memo."""
-    true = frozenset(x for x, value in known if value)
-    false = frozenset(x for x, value in known if not value)
-    externals = explanation_externals(version, true, false, mode, target, free_attributes)
-    return tuple(explanation_program().solve(externals, models))
+    externals: list[ExternalName] = [("version_is", version)]
+    externals += [("known", x, "true" if value else "false") for x, value in known]
+    externals += [("free_attribute", attribute) for attribute in free_attributes]
+    if mode is not None:
+        externals.append(("mode", mode))
+    if target is not None:
+        externals.append(("target", target))
+    return tuple(explanation_program().solve_named(externals, models))
 
 
 @dataclass(frozen=True)
