@@ -79,7 +79,8 @@ def main() -> None:
     for label, key, index, _higher in FIGURES:
         old, new = figure(before, key, index), figure(after, key, index)
         ratio = f"{new / old:.2f}x" if old and new is not None else ""
-        print(f"| {label} | {'' if old is None else f'{old:,.3g}'} | {'' if new is None else f'{new:,.3g}'} | {ratio} |")
+        shown = ["" if value is None else f"{value:,.3g}" for value in (old, new)]
+        print(f"| {label} | {shown[0]} | {shown[1]} | {ratio} |")
 
 
 if __name__ == "__main__":
