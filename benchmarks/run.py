@@ -49,8 +49,9 @@ REASONER = [sys.executable, "-m", "reasoner"]
 def clear_caches() -> None:
     explain_module._explain.cache_clear()
     explain_module._brief.cache_clear()
-    if hasattr(explain_module, "_solved"):  # (the benchmark also runs on earlier code: before_after.py)
-        explain_module._solved.cache_clear()
+    for memo in ("_solved", "_satisfiable"):  # (the benchmark also runs on earlier code: before_after.py)
+        if hasattr(explain_module, memo):
+            getattr(explain_module, memo).cache_clear()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -97,7 +98,7 @@ class SolveCounter:
     either of PreparedProgram's solve methods (earlier code, measured by before_after.py, has
     only `solve`)."""
 
-    METHODS = ("solve", "solve_named")
+    METHODS = ("solve", "solve_named", "satisfiable_named")
 
     def __init__(self) -> None:
         self.solves = 0

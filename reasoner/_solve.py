@@ -227,9 +227,33 @@ class PreparedProgram:
         built or hashed, which is a fifth of a solve's time for the explanation's questions."""
         return self._solve_with(self._slot_by_name, true_externals, models)
 
+    def satisfiable_named(self, true_externals: Iterable[ExternalName]) -> bool:
+        """Whether there is a model with exactly these externals true (named as for
+        ``solve_named``); no model is copied, which saves a sixth of a short solve."""
+        assumptions = self._assumptions(self._slot_by_name, true_externals)
+        self._set_models(1)
+        try:
+            result = self._control.solve(assumptions=assumptions)
+        except RuntimeError as error:
+            raise RulesError(f"clingo failed on {self._entry}: {error}") from None
+        _fail_on_messages(self._log)
+        return bool(result.satisfiable)
+
     def _solve_with(
         self, slots: Mapping[Any, tuple[int, int]], true_externals: Iterable[Any], models: int,
     ) -> list[SolvedModel]:
+        assumptions = self._assumptions(slots, true_externals)
+        self._set_models(models)
+        found: list[SolvedModel] = []
+        try:
+            self._control.solve(assumptions=assumptions, on_model=lambda m: found.append(_copy(m)))
+        except RuntimeError as error:
+            raise RulesError(f"clingo failed on {self._entry}: {error}") from None
+        _fail_on_messages(self._log)
+        return found
+
+    def _assumptions(self, slots: Mapping[Any, tuple[int, int]], true_externals: Iterable[Any]) -> list[int]:
+        """Every external false but the true ones, as integer literals."""
         assumptions = self._all_false.copy()
         try:
             for external in true_externals:
@@ -237,17 +261,12 @@ class PreparedProgram:
                 assumptions[index] = literal
         except KeyError as missing:
             raise RulesError(f"{self._entry} has no external {missing}") from None
-        control = self._control
-        if models != self._models:
-            control.configuration.solve.models = str(models)  # type: ignore[union-attr]
+        return assumptions
+
+    def _set_models(self, models: int) -> None:
+        if models != self._models:  # setting it costs a round trip: only when it changes
+            self._control.configuration.solve.models = str(models)  # type: ignore[union-attr]
             self._models = models
-        found: list[SolvedModel] = []
-        try:
-            control.solve(assumptions=assumptions, on_model=lambda m: found.append(_copy(m)))
-        except RuntimeError as error:
-            raise RulesError(f"clingo failed on {self._entry}: {error}") from None
-        _fail_on_messages(self._log)
-        return found
 
 
 @cache

@@ -73,7 +73,7 @@ class AbstractCase:
 
     def forced(self, known: frozenset[Literal], target: str) -> bool:
         """No way of establishing the open conditions changes the decision from target."""
-        return not self.solve(known, "change", target, models=1)
+        return not _satisfiable(self.version, self.free_attributes, tuple(sorted(known)), "change", target)
 
     def assumption_sets(
         self, known: frozenset[Literal], mode: str, target: str | None = None,
@@ -100,6 +100,21 @@ def _solved(
     """One solve of the explanation program, remembered: cases whose explanations differ still
     ask many of the same questions (the same subset of conditions, the same target). ``known``
     is sorted: a tuple of shared literals is a quarter of a frozenset's memory in the memo."""
+    return tuple(explanation_program().solve_named(_externals(version, free_attributes, known, mode, target), models))
+
+
+@lru_cache(maxsize=SOLVE_CACHE_SIZE)
+def _satisfiable(
+    version: str, free_attributes: frozenset[str], known: tuple[Literal, ...], mode: str, target: str,
+) -> bool:
+    """Whether the explanation program has a model for this question, remembered as ``_solved``."""
+    return explanation_program().satisfiable_named(_externals(version, free_attributes, known, mode, target))
+
+
+def _externals(
+    version: str, free_attributes: frozenset[str], known: tuple[Literal, ...], mode: str | None, target: str | None,
+) -> list[ExternalName]:
+    """The true externals of one question about the abstract case (asp/explain/abstract_case.lp)."""
     externals: list[ExternalName] = [("version_is", version)]
     externals += [("known", x, "true" if value else "false") for x, value in known]
     externals += [("free_attribute", attribute) for attribute in free_attributes]
@@ -107,7 +122,7 @@ def _solved(
         externals.append(("mode", mode))
     if target is not None:
         externals.append(("target", target))
-    return tuple(explanation_program().solve_named(externals, models))
+    return externals
 
 
 @dataclass(frozen=True)
