@@ -49,7 +49,7 @@ from reasoner.errors import InputFileError, ReasonerError, RulesError
 from reasoner.inputs import MAX_CASE_BYTES, MAX_CASE_TEXT, decode_json, json_problem
 from reasoner.inputs import NOT_UTF8 as NOT_UTF8_TEXT
 from reasoner.inputs import TOO_LONG as TOO_LONG_TEXT
-from reasoner.outputs import check_writable, json_text, same_file
+from reasoner.outputs import check_writable, is_device, json_text, same_file
 
 if TYPE_CHECKING:
     from reasoner.case import Case
@@ -528,12 +528,19 @@ class OutputFile:
         self.written = 0  # lines written by this run
         self.begun = False
 
+    resumable = True  # an interrupted run leaves FILE.partial, which --resume continues
+
     @classmethod
-    def open(cls, out: Path, *, resume: bool, summary: BatchSummary, input_name: str | None = None) -> OutputFile:
+    def open(
+        cls, out: Path, *, resume: bool, summary: BatchSummary, input_name: str | None = None,
+    ) -> OutputFile | DeviceOutput:
         """Lock FILE.partial (refused while another batch holds it); with ``resume``, read what is
-        kept (its records counted into ``summary``). Nothing is changed before begin()."""
-        check_writable(out)
+        kept (its records counted into ``summary``). Nothing is changed before begin(). A FILE that
+        is not a regular file (/dev/null, a pipe) is written in place (DeviceOutput)."""
         target = Path(os.path.realpath(out))
+        if is_device(target):
+            return DeviceOutput.open(out, target, resume=resume)
+        check_writable(out)
         partial = target.with_name(target.name + PARTIAL)
         if input_name is not None and same_file(partial, input_name):
             raise InputFileError(f"{partial}: is the input of this run; --out needs another file")
@@ -638,6 +645,61 @@ class OutputFile:
         for a run refused before its first line is removed)."""
         if not self.begun and self.created:
             self.partial.unlink(missing_ok=True)
+        with suppress(OSError):
+            self._stream.close()
+
+
+class DeviceOutput:
+    """An --out that is not a regular file (/dev/null, a named pipe, a terminal): the lines are
+    written to it in place. Nothing is renamed over it (that would replace a device with a file),
+    so there is no FILE.partial and no --resume."""
+
+    resumable = False
+    created = False
+    kept = 0
+    cut = False
+    stale = 0
+
+    def __init__(self, out: Path, handle: int) -> None:
+        self.out = out
+        self.shown_partial = out
+        self.written = 0
+        self.begun = False
+        self._stream = os.fdopen(handle, "wb")
+
+    @classmethod
+    def open(cls, out: Path, target: Path, *, resume: bool) -> DeviceOutput:
+        if resume:
+            raise InputFileError(f"{out}: is not a regular file (a device or a pipe); --resume needs a file")
+        try:
+            handle = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
+        except OSError as error:
+            raise InputFileError(f"{out}: cannot be written ({error.strerror})") from None
+        return cls(out, handle)
+
+    def begin(self, lines: Iterator[tuple[int, str]], input_name: str) -> None:  # noqa: ARG002
+        """Nothing to read past: every line is decided (OutputFile's signature)."""
+        self.begun = True
+
+    @property
+    def lines(self) -> int:
+        return self.written
+
+    def write_line(self, text: str) -> None:
+        try:
+            self._stream.write(text.encode("utf-8") + b"\n")
+            self._stream.flush()
+        except OSError as error:
+            raise InputFileError(f"{self.out}: cannot be written ({error.strerror})") from None
+        self.written += 1
+
+    def finish(self) -> None:
+        try:
+            self._stream.close()
+        except OSError as error:
+            raise InputFileError(f"{self.out}: cannot be written ({error.strerror})") from None
+
+    def abandon(self) -> None:
         with suppress(OSError):
             self._stream.close()
 

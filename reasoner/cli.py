@@ -31,7 +31,7 @@ from reasoner.outputs import message_line
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from reasoner.batch import Interrupts, LineOutput, OutputFile
+    from reasoner.batch import DeviceOutput, Interrupts, LineOutput, OutputFile
     from reasoner.batch_report import BatchSummary
 
 app = typer.Typer(
@@ -201,7 +201,7 @@ def batch(
         stream = open_lines(cases)
         started = time.perf_counter()
         summary = BatchSummary()
-        sink: OutputFile | None = None
+        sink: OutputFile | DeviceOutput | None = None
         stopped = False
         try:
             sink = _open_out(out, resume, summary, None if cases == STDIN else cases)
@@ -234,7 +234,8 @@ def batch(
                 if sink.begun and isinstance(error, ReasonerError):
                     for problem in error.problems():
                         print(f"error: {message_line(problem)}", file=sys.stderr)
-                    print(f"{_lines(sink.lines)} kept in {sink.shown_partial}", file=sys.stderr)
+                    where = "kept in" if sink.resumable else "written to"
+                    print(f"{_lines(sink.lines)} {where} {sink.shown_partial}", file=sys.stderr)
                     raise typer.Exit(EXIT_INVALID) from None
             raise
         finally:
@@ -265,7 +266,9 @@ def _check_summary_target(summary_file: Path, cases: str, out: Path | None) -> N
             raise InputFileError(f"{summary_file}: is {what} of this run; the summary needs its own file")
 
 
-def _open_out(out: Path | None, resume: bool, summary: BatchSummary, cases: str | None) -> OutputFile | None:
+def _open_out(
+    out: Path | None, resume: bool, summary: BatchSummary, cases: str | None,
+) -> OutputFile | DeviceOutput | None:
     """The --out file (None: standard output), locked; with --resume, its kept lines counted into ``summary``."""
     if out is None:
         return None
@@ -274,7 +277,7 @@ def _open_out(out: Path | None, resume: bool, summary: BatchSummary, cases: str 
     return OutputFile.open(out, resume=resume, summary=summary, input_name=cases)
 
 
-def _say_begun(sink: OutputFile) -> None:
+def _say_begun(sink: OutputFile | DeviceOutput) -> None:
     """What --out starts from, when it is not an empty file."""
     if sink.kept or sink.cut:
         dropped = " (a cut last line dropped)" if sink.cut else ""
@@ -285,12 +288,14 @@ def _say_begun(sink: OutputFile) -> None:
               "(--resume continues such a file)", file=sys.stderr)
 
 
-def _say_interrupted(signum: int, sink: OutputFile | None, summary: BatchSummary) -> None:
+def _say_interrupted(signum: int, sink: OutputFile | DeviceOutput | None, summary: BatchSummary) -> None:
     """What an interrupted batch kept (also said from the thread that ends a batch stuck in clingo)."""
     import signal
 
     if sink is not None and not sink.begun and sink.created:
         kept = "nothing written"
+    elif sink is not None and not sink.resumable:
+        kept = f"{_lines(sink.lines)} written to {sink.out}"
     elif sink is not None:
         kept = f"{_lines(sink.lines)} kept in {sink.shown_partial}; rerun with --resume to finish"
     else:

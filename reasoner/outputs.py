@@ -72,6 +72,10 @@ def check_writable(path: Path) -> None:
     target = Path(os.path.realpath(path))
     if target.is_dir():
         raise InputFileError(f"{path}: is a folder, not a file")
+    if is_device(target):  # written in place (write_atomically): its own permission counts
+        if not os.access(target, os.W_OK):
+            raise InputFileError(f"{path}: cannot be written (permission denied)")
+        return
     if not target.parent.is_dir():
         raise InputFileError(f"{path}: cannot be written (no such folder)")
     if not os.access(target.parent, os.W_OK):
@@ -82,9 +86,13 @@ def write_atomically(path: Path, text: str) -> None:
     """Write beside the target, then rename: an interruption leaves no partial file.
 
     A link is followed (the file it leads to is replaced), and an existing file keeps its mode;
-    a new file gets the usual mode for the user's umask.
+    a new file gets the usual mode for the user's umask. A target that is not a regular file
+    (/dev/null, a named pipe) is written in place: renaming over it would replace the device.
     """
     path = Path(os.path.realpath(path))
+    if is_device(path):
+        _write_in_place(path, text)
+        return
     folder = path.parent
     mode = _mode_for(path)
     try:
@@ -101,6 +109,19 @@ def write_atomically(path: Path, text: str) -> None:
         if isinstance(error, OSError):
             raise InputFileError(f"{path}: cannot be written ({error.strerror})") from None
         raise
+
+
+def is_device(path: Path) -> bool:
+    """Whether ``path`` exists and is neither a regular file nor a folder (a device, a pipe)."""
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
+def _write_in_place(path: Path, text: str) -> None:
+    try:
+        with path.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as error:
+        raise InputFileError(f"{path}: cannot be written ({error.strerror})") from None
 
 
 def _mode_for(path: Path) -> int:

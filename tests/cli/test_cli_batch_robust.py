@@ -200,6 +200,47 @@ def test_out_appears_whole_at_the_end_and_a_second_batch_on_it_is_refused(
     assert "wrote 1,200 lines to " + str(out) in stderr
 
 
+def test_an_out_that_is_a_device_or_a_pipe_is_written_in_place_and_stays_one(
+    tmp_path: Path, reference: Callable[[int], dict[str, Any]],
+) -> None:
+    """--out /dev/null or a named pipe is written in place: renaming FILE.partial over it would
+    replace the device with a regular file (it did, to /dev/null, for a batch run as root). No
+    FILE.partial is made beside it, and --resume, which needs one, is refused in one line."""
+    import threading
+
+    source = write_input(tmp_path / "cases.jsonl", 40)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    summary_pipe = tmp_path / "summary-pipe"
+    os.mkfifo(summary_pipe)
+    read: dict[Path, bytes] = {}
+    readers = [threading.Thread(target=lambda path=path: read.__setitem__(path, path.read_bytes()))
+               for path in (pipe, summary_pipe)]
+    for reader in readers:
+        reader.start()
+    completed = run("batch", str(source), "--out", str(pipe), "--summary", str(summary_pipe), "--no-progress")
+    for reader in readers:
+        reader.join(timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert [json.loads(line) for line in read[pipe].decode("utf-8").splitlines()] == \
+        [reference(number) for number in range(1, 41)]
+    assert json.loads(read[summary_pipe])["cases"] == 40
+    assert pipe.is_fifo()
+    assert summary_pipe.is_fifo()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cases.jsonl", "pipe", "summary-pipe"]
+
+    devnull = run("batch", str(source), "--out", os.devnull, "--no-progress")
+    assert devnull.returncode == 0, devnull.stderr
+    assert Path(os.devnull).is_char_device()
+    assert not Path(f"{os.devnull}.partial").exists()
+
+    resumed = run("batch", str(source), "--out", str(pipe), "--resume", "--no-progress")
+    assert resumed.returncode == 2
+    assert resumed.stderr.splitlines() == [
+        f"error: {pipe}: is not a regular file (a device or a pipe); --resume needs a file"
+    ]
+
+
 # 2. Interrupted runs keep their lines; --resume finishes them.
 
 @pytest.mark.parametrize(("signum", "jobs", "from_stdin"), [
