@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from reasoner import icd10cm
+from reasoner.dates import iso_date
 from reasoner.errors import InvalidCase
 from reasoner.vocabulary import (
     DEVICE_CODES,
@@ -43,7 +44,6 @@ from reasoner.vocabulary import (
 ICD10_PATTERN = re.compile(r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
 PROCEDURE_PATTERN = re.compile(r"^(?:[A-V][0-9]{4}|[0-9]{4}[0-9A-Z])$")
 MODIFIER_PATTERN = re.compile(r"^[0-9A-Z]{2}$")
-ISO_DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 # Money is held in whole cents inside the rules; these bounds (one amount, and
 # a claim's amounts with the rent already paid) keep every sum the rules make
@@ -55,27 +55,6 @@ CENT = Decimal("0.01")
 # second, the worst (every line's `because` naming every earlier line) in seconds, not minutes
 # (docs/performance.md, "Claim lines per case").
 MAX_CLAIM_LINES = 1000
-
-
-def parse_as_of(as_of: date | str | None) -> date | None:
-    """The date whose version of the policy should decide (``--as-of``), or InvalidCase naming it."""
-    if as_of is None or isinstance(as_of, date):
-        return as_of
-    try:
-        return _iso_date(as_of)
-    except ValueError as error:
-        raise InvalidCase([f"as_of: {error}"]) from None
-
-
-def _iso_date(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not ISO_DATE_PATTERN.match(value):
-        raise ValueError("must be an ISO date such as 2020-06-15")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a real calendar date") from None
 
 
 def _text_code(pattern: re.Pattern[str], what: str, *, drop_dot: bool = False) -> Any:
@@ -127,7 +106,7 @@ def _diagnosis_code(value: Any) -> str:
     return code
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDate = Annotated[date, BeforeValidator(iso_date)]
 Dollars = Annotated[Decimal, BeforeValidator(_dollars)]
 Hours = Annotated[Decimal, BeforeValidator(_hours)]
 DiagnosisCode = Annotated[str, BeforeValidator(_diagnosis_code)]

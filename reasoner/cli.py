@@ -183,7 +183,7 @@ def batch(
 
     name = "standard input" if cases == STDIN else cases
     with errors_to_exit():
-        from reasoner.case import parse_as_of
+        from reasoner.dates import parse_as_of
 
         parse_as_of(as_of)  # a bad date is refused before any line is read
         if resume and out is None:

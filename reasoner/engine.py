@@ -15,8 +15,9 @@ from reasoner._facts import case_facts, kind_code_facts
 from reasoner._results import CaseResult, results_by_case
 from reasoner._solve import single_model, solve
 from reasoner.answers import answer_for
-from reasoner.case import Case, ClaimLine, parse_as_of, parse_case
+from reasoner.case import Case, ClaimLine, parse_case
 from reasoner.catalogue import Catalogue, catalogue
+from reasoner.dates import parse_as_of
 from reasoner.decision import ClosedRoute, Decision, LineDecision, LineReason, Question
 from reasoner.errors import InvalidCase, RulesError
 from reasoner.routes import closed_routes, with_answer

@@ -118,7 +118,7 @@ def _add_json_api(app: FastAPI) -> None:
         import json
 
         from reasoner.batch import decide_items
-        from reasoner.case import parse_as_of
+        from reasoner.dates import parse_as_of
 
         data = await read_json(request)
         if not isinstance(data, list):
