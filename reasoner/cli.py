@@ -177,7 +177,7 @@ def batch(
 ) -> None:
     """Decide many cases: one JSON line out per line in, in order; bad lines become error records."""
     _interrupt_raises()  # Ctrl-C: the lines written so far are kept
-    from reasoner.batch import Interrupted, Interrupts, count_lines, run_batch
+    from reasoner.batch import Interrupted, Interrupts, count_lines, run_batch, tune_gc_for_batch
     from reasoner.batch_report import BatchSummary, write_json_atomically
     from reasoner.inputs import STDIN, numbered_lines, open_lines
 
@@ -212,6 +212,8 @@ def batch(
                 if sink is not None:
                     sink.begin(lines, name)
                     _say_begun(sink)
+                if jobs <= 1:
+                    tune_gc_for_batch()  # decided in this process (with jobs, in the workers)
                 outputs = run_batch(lines, jobs=jobs, explanation=explain, as_of=as_of, notice=_note)
                 try:
                     _drain(outputs, sink.write_line if sink else _to_stdout, summary, progress, interrupts, total,
