@@ -192,8 +192,10 @@ def peak_batch_memory(count: int, jobs: int) -> tuple[float, float]:
         with path.open("w") as out:
             for line in corpus_lines(count, seed=99):
                 out.write(line + "\n")
+        # --out a file of the temporary folder, not /dev/null: the code of before_after.py's earlier
+        # commits renames its output over --out, which replaced /dev/null with a file when run as root.
         command = [*REASONER, "batch", str(path), "--decisions-only", "--jobs", str(jobs),
-                   "--no-progress", "--out", os.devnull]
+                   "--no-progress", "--out", str(Path(folder) / "out.jsonl")]
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT)
         peak = 0
