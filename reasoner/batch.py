@@ -634,11 +634,7 @@ class OutputFile:
         return self.kept + self.written
 
     def write_line(self, text: str) -> None:
-        try:
-            self._stream.write(text.encode("utf-8") + b"\n")
-            self._stream.flush()
-        except OSError as error:
-            raise InputFileError(f"{self.shown_partial}: cannot be written ({error.strerror})") from None
+        _write_flushed(self._stream, text, self.shown_partial)
         self.written += 1
 
     def finish(self) -> None:
@@ -700,11 +696,7 @@ class DeviceOutput:
         return self.written
 
     def write_line(self, text: str) -> None:
-        try:
-            self._stream.write(text.encode("utf-8") + b"\n")
-            self._stream.flush()
-        except OSError as error:
-            raise InputFileError(f"{self.out}: cannot be written ({error.strerror})") from None
+        _write_flushed(self._stream, text, self.shown_partial)
         self.written += 1
 
     def finish(self) -> None:
@@ -716,6 +708,16 @@ class DeviceOutput:
     def abandon(self) -> None:
         with suppress(OSError):
             self._stream.close()
+
+
+def _write_flushed(stream: BinaryIO, text: str, shown: Path) -> None:
+    """One output line, flushed at once (an interruption keeps every line written); ``shown``
+    names the file in the error."""
+    try:
+        stream.write(text.encode("utf-8") + b"\n")
+        stream.flush()
+    except OSError as error:
+        raise InputFileError(f"{shown}: cannot be written ({error.strerror})") from None
 
 
 def _open_locked(partial: Path, out: Path) -> tuple[int, bool]:
