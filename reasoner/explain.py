@@ -71,6 +71,12 @@ class AbstractCase:
         found = {s.name: text(s.arguments[1]) for s in model.symbols if s.name in ("decision", "primary")}
         return found["decision"], found.get("primary")
 
+    def gives(self, known: frozenset[Literal], outcome: tuple[str, str | None]) -> bool:
+        """With only these literals known, the decision and its primary clause are ``outcome``
+        (what ``outcome`` returns, asked as one satisfiability check: no model is read)."""
+        decision, primary = outcome
+        return _satisfiable(self.version, self.free_attributes, tuple(sorted(known)), "same", decision, primary)
+
     def forced(self, known: frozenset[Literal], target: str) -> bool:
         """No way of establishing the open conditions changes the decision from target."""
         return not _satisfiable(self.version, self.free_attributes, tuple(sorted(known)), "change", target)
@@ -106,9 +112,13 @@ def _solved(
 @lru_cache(maxsize=SOLVE_CACHE_SIZE)
 def _satisfiable(
     version: str, free_attributes: frozenset[str], known: tuple[Literal, ...], mode: str, target: str,
+    target_primary: str | None = None,
 ) -> bool:
     """Whether the explanation program has a model for this question, remembered as ``_solved``."""
-    return explanation_program().satisfiable_named(_externals(version, free_attributes, known, mode, target))
+    externals = _externals(version, free_attributes, known, mode, target)
+    if target_primary is not None:
+        externals.append(("target_primary", target_primary))
+    return explanation_program().satisfiable_named(externals)
 
 
 def _externals(
@@ -235,7 +245,7 @@ def _satisfied(
             ordered = sorted(known, key=lambda lit: (lit[0] not in preferred, not lit[1], lit[0]))
         return quickxplain(ordered, lambda s: abstract.forced(frozenset(s), decision))
     same = (decision, result.primary)
-    return deletion(ordered, lambda s: abstract.outcome(frozenset(s)) == same)
+    return deletion(ordered, lambda s: abstract.gives(frozenset(s), same))
 
 
 def _pool(known: frozenset[Literal], cat: Catalogue) -> frozenset[Literal]:

@@ -62,6 +62,31 @@ def test_satisfied_alone_gives_the_decision_and_is_minimal(case: dict[str, Any])
             assert abstract.outcome(kept - {literal}) != same, literal
 
 
+VERDICTS = ("covered", "not_medically_necessary", "experimental_investigational")
+
+
+@given(cases(), st.data())
+def test_the_same_outcome_check_answers_as_reading_the_outcome(case: dict[str, Any], data: st.DataObject) -> None:
+    """`gives` (one satisfiability check, the deletion's question for incomplete cases) is true
+    exactly when the outcome read from the model is the one asked about: the decision and the
+    primary clause both, for any subset of the known conditions."""
+    abstract = abstract_for(case)
+    if abstract is None:
+        return
+    raw = solve_cases([parse_case(case)])[0]
+    known = sorted({*((x, True) for x in raw.holds), *((x, False) for x in raw.refuted)})
+    subset = frozenset(data.draw(st.lists(st.sampled_from(known), unique=True)) if known else [])
+    decision, primary = abstract.outcome(subset)
+    assert abstract.gives(subset, (decision, primary))
+    for other in VERDICTS:
+        if other != decision:
+            assert not abstract.gives(subset, (other, primary)), other
+    if primary is not None:
+        assert not abstract.gives(subset, (decision, None))
+        others = sorted(set(catalogue().clauses) - {primary})
+        assert not abstract.gives(subset, (decision, data.draw(st.sampled_from(others))))
+
+
 @given(cases())
 def test_each_missing_set_covers_the_case_and_is_minimal(case: dict[str, Any]) -> None:
     result = decide(case).to_json()
