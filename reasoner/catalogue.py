@@ -15,7 +15,7 @@ import clingo
 
 from reasoner import catalogue_cache
 from reasoner._disk_cache import cached, entry_key, source_digest
-from reasoner._solve import asp_dir, explanation_program
+from reasoner._solve import asp_dir, rules_with_static_data
 from reasoner.answers import AnswerSpec, answer_for, apply_answer
 from reasoner.decision import QUOTE_JOIN
 
@@ -95,15 +95,16 @@ def _text(symbol: clingo.Symbol) -> str:
 @cache
 def catalogue() -> Catalogue:
     """The catalogue: the static facts of the rules, read once per process from the grounded
-    explanation program (which includes every rule file, and which explanations need anyway),
-    or from the on-disk cache when these rules were read before (reasoner/_disk_cache.py)."""
+    explanation program whole (which includes every rule file), or from the on-disk cache when
+    these rules were read before (reasoner/_disk_cache.py)."""
     key = entry_key(asp_dir(), "catalogue", [source_digest(*catalogue_cache.SOURCES)])
     return cached(key, catalogue_from_rules, catalogue_cache.from_json, catalogue_cache.to_json)
 
 
 def catalogue_from_rules() -> Catalogue:
-    """The catalogue read from the grounded explanation program's static facts."""
-    atoms = explanation_program().static_facts()
+    """The catalogue read from the static facts of the grounded explanation program, whole (the
+    one explanations solve on is sliced and lacks the labels, sources and quotes)."""
+    atoms = rules_with_static_data().static_facts()
     by_name: dict[tuple[str, int], list[list[str]]] = defaultdict(list)
     numbers: dict[str, int] = {}
     for atom in atoms:
