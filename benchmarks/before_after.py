@@ -37,7 +37,8 @@ FIGURES = [  # (label, key in run.py's JSON, index in a pair or None, higher is 
     ("explained, repeating corpus, solves per case", "explained_repeating_rate_and_solves", 1, False),
     ("reasoner check, whole process, median ms", "cli_check_ms", None, False),
     ("reasoner verify, whole process, median ms", "cli_verify_ms", None, False),
-    ("peak memory, 2-job batch, MB", "batch_memory_mb_and_rate", 0, False),
+    ("peak memory, 2-job batch, RSS summed, MB", "batch_memory_mb_and_rate", 0, False),
+    ("peak memory, 2-job batch, PSS summed, MB", "batch_memory_mb_and_rate", 2, False),
 ]
 
 

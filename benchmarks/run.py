@@ -170,23 +170,28 @@ def wall_times(command: list[str], runs: int) -> float:
     return statistics.median(times) * 1000
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and its children, from /proc (Linux)."""
-    total, todo = 0, [pid]
+def _tree_memory_kib(pid: int) -> tuple[int, int]:
+    """Memory of a process and its children, from /proc (Linux): resident sizes summed (RSS, which
+    counts a page the processes share once per process) and proportional sizes summed (PSS: a
+    shared page split among its processes, so the sum is what the tree takes from the machine)."""
+    rss, pss, todo = 0, 0, [pid]
     while todo:
         current = todo.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        rss += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        pss += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
         todo.extend(int(child) for child in children)
-    return total
+    return rss, pss
 
 
-def peak_batch_memory(count: int, jobs: int) -> tuple[float, float]:
-    """Peak resident memory (MB, whole process tree) of `reasoner batch` over a streamed corpus."""
+def peak_batch_memory(count: int, jobs: int) -> tuple[float, float, float]:
+    """Peak memory (MB, whole process tree: resident sizes summed, and proportional sizes summed)
+    of `reasoner batch` over a streamed corpus, and its cases/s: (RSS, cases/s, PSS)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "corpus.jsonl"
         with path.open("w") as out:
@@ -198,13 +203,14 @@ def peak_batch_memory(count: int, jobs: int) -> tuple[float, float]:
                    "--no-progress", "--out", str(Path(folder) / "out.jsonl")]
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT)
-        peak = 0
+        peak_rss, peak_pss = 0, 0
         stop = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak_rss, peak_pss
             while not stop.is_set():
-                peak = max(peak, _tree_rss_kib(process.pid))
+                rss, pss = _tree_memory_kib(process.pid)
+                peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
                 time.sleep(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -212,7 +218,7 @@ def peak_batch_memory(count: int, jobs: int) -> tuple[float, float]:
         process.wait()
         stop.set()
         sampler.join()
-        return peak / 1024, count / (time.perf_counter() - started)
+        return peak_rss / 1024, count / (time.perf_counter() - started), peak_pss / 1024
 
 
 LINE_COUNTS = (10, 100, 1000)
@@ -306,6 +312,13 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return results
 
 
+def numbers(results: dict[str, object], key: str) -> tuple[float, ...]:
+    """A figure made of several numbers (a median and a p99, a rate and a count)."""
+    value = results[key]
+    assert isinstance(value, (tuple, list)), (key, value)
+    return tuple(float(number) for number in value)
+
+
 def report(results: dict[str, object]) -> Iterator[str]:
     for lines, (median, worst) in results["lines_per_case_ms"].items():  # type: ignore[attr-defined]
         yield (f"time per case by lines per case, {lines:,} lines: median {median:,.0f} ms on generated claims "
@@ -318,7 +331,7 @@ def report(results: dict[str, object]) -> Iterator[str]:
     yield f"floor (clingo alone, chunks of {CHUNK_LINES}): {floor:,.0f} cases/s"
     for label, key in (("decide(), decision only", "latency_ms_decision_only"),
                        ("decide(), full explanation", "latency_ms_with_explanation")):
-        median, p99 = results[key]  # type: ignore[misc]
+        median, p99 = numbers(results, key)
         yield f"{label}: median {median:.2f} ms, p99 {p99:.2f} ms (cold explanation cache)"
     yield f"grounding per case (chunks of {CHUNK_LINES}): {results['grounding_ms_per_case']:.3f} ms"
     rate = float(results["batch_decisions_only_jobs1"])  # type: ignore[arg-type]
@@ -326,10 +339,10 @@ def report(results: dict[str, object]) -> Iterator[str]:
     rate = float(results["batch_decisions_only_repeating_jobs1"])  # type: ignore[arg-type]
     yield f"batch, decisions only, 1 job, repeating corpus: {rate:,.0f} cases/s ({rate / floor:.0%} of the floor)"
     for name in ("uniform", "repeating"):
-        rate, solves = results[f"explained_{name}_rate_and_solves"]  # type: ignore[misc]
+        rate, solves = numbers(results, f"explained_{name}_rate_and_solves")
         yield (f"batch, full explanations, 1 job, {name} corpus: {rate:,.0f} cases/s, "
                f"{solves:.1f} explanation solves per case")
-    peak, rate = results["batch_memory_mb_and_rate"]  # type: ignore[misc]
+    peak, rate, proportional = numbers(results, "batch_memory_mb_and_rate")
     yield (f"batch, decisions only, 2 jobs, {results['memory_cases']:,} cases through `reasoner batch`: "
            f"{rate:,.0f} cases/s ({rate / floor:.0%} of the floor)")
     for jobs in (1, 2):
@@ -337,8 +350,8 @@ def report(results: dict[str, object]) -> Iterator[str]:
         yield f"batch, full explanations, {jobs} job(s): {rate:,.0f} cases/s ({rate / floor:.0%} of the floor)"
     yield f"reasoner check, whole process: median {results['cli_check_ms']:.0f} ms"
     yield f"reasoner verify, whole process: median {results['cli_verify_ms']:.0f} ms"
-    yield (f"batch of {results['memory_cases']:,} cases (decisions only, 2 jobs): peak memory {peak:.0f} MB "
-           "for the whole process tree")
+    yield (f"batch of {results['memory_cases']:,} cases (decisions only, 2 jobs): peak memory of the whole "
+           f"process tree {peak:.0f} MB resident sizes summed, {proportional:.0f} MB proportional (PSS)")
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""docs/design.md section 3: `ruff` and `mypy --strict` clean."""
+"""docs/design.md section 3: `ruff` and `mypy --strict` clean: the package, and the scripts that
+measure it (benchmarks/) and check it (tools/)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ def run(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    completed = run("ruff", "check", "reasoner", "tests")
+    completed = run("ruff", "check", "reasoner", "tests", "benchmarks", "tools")
     assert completed.returncode == 0, f"ruff:\n{completed.stdout}\n{completed.stderr}"
 
 
 def test_mypy_strict_is_clean() -> None:
-    completed = run("mypy", "--strict", "reasoner")
+    completed = run("mypy", "--strict", "reasoner", "benchmarks", "tools")
     assert completed.returncode == 0, f"mypy --strict:\n{completed.stdout}\n{completed.stderr}"
