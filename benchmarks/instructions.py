@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -42,9 +43,7 @@ def run_workload(name: str, cases: int) -> None:
     sys.path.insert(0, str(Path.cwd()))
     if name == "check":
         sys.argv = ["reasoner", "check", EXAMPLE]
-        from reasoner.console import main
-
-        main()
+        runpy.run_module("reasoner", run_name="__main__", alter_sys=True)  # `python -m reasoner`
         return
     from benchmarks.corpus import corpus_lines
     from reasoner.batch import run_batch
