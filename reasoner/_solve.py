@@ -276,6 +276,14 @@ class PreparedProgram:
             self._models = models
 
 
+def has_no_model(entry: str) -> bool:
+    """Whether the program ``entry`` has no model: a proof by the solver about the rules, made
+    once per set of rules (cached on disk under their digest, reasoner/_disk_cache.py)."""
+    key = entry_key(asp_dir(), "no-model", [entry])
+    return cached(key, lambda: not PreparedProgram(entry).satisfiable_named(()),
+                  lambda stored: stored if isinstance(stored, bool) else None)
+
+
 @cache
 def prepared(entry: str, arguments: tuple[str, ...] = ()) -> PreparedProgram:
     """One grounded program per entry and arguments, per process."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from reasoner._results import CaseResult, text
-from reasoner._solve import ExternalName, SolvedModel, explanation_program
+from reasoner._solve import ExternalName, SolvedModel, explanation_program, has_no_model
 from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import Alternative, ClauseTrace, ConditionRef, Conflict, Question
 from reasoner.minimal import deletion, quickxplain
@@ -73,9 +73,13 @@ class AbstractCase:
 
     def gives(self, known: frozenset[Literal], outcome: tuple[str, str | None]) -> bool:
         """With only these literals known, the decision and its primary clause are ``outcome``
-        (what ``outcome`` returns, asked as one satisfiability check: no model is read)."""
+        (what ``outcome`` returns, asked as one satisfiability check: no model is read). Asked
+        about the established literals alone when the solver has proved that a literal
+        documented not met never changes the outcome (``not_met_is_inert``): the question is
+        then the same for every removal of such a literal, and the memo answers it."""
         decision, primary = outcome
-        return _satisfiable(self.version, self.free_attributes, tuple(sorted(known)), "same", decision, primary)
+        asked = frozenset(lit for lit in known if lit[1]) if not_met_is_inert() else known
+        return _satisfiable(self.version, self.free_attributes, tuple(sorted(asked)), "same", decision, primary)
 
     def forced(self, known: frozenset[Literal], target: str) -> bool:
         """No way of establishing the open conditions changes the decision from target."""
@@ -93,6 +97,18 @@ class AbstractCase:
             )
             found.append((assumed, primary))
         return found
+
+
+NOT_MET_INERT = "inert.lp"
+
+
+@cache
+def not_met_is_inert() -> bool:
+    """Whether no condition documented not met can change the decision or its primary clause as
+    the known conditions stand: asp/inert.lp, two abstract cases that differ by one such literal
+    and in their outcome, has no model. Proved once per set of rules; a rule that reads such a
+    literal makes it false, and the questions are then asked with every literal."""
+    return has_no_model(NOT_MET_INERT)
 
 
 SOLVE_CACHE_SIZE = 8192

@@ -11,8 +11,8 @@ from reasoner.errors import RulesError
 
 
 def test_the_rules_as_shipped_log_nothing() -> None:
-    # Grounding the decision, explanation and verification programs raises on any message.
-    for entry in ("main.lp", "explain.lp", "verify.lp"):
+    # Grounding the decision, explanation, verification and not-met proof programs raises on any message.
+    for entry in ("main.lp", "explain.lp", "verify.lp", "inert.lp"):
         PreparedProgram(entry)
 
 
