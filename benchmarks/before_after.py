@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.earlier import earlier_tree  # noqa: E402
 
 FIGURES = [  # (label, key in run.py's JSON, index in a pair or None, higher is better)
     ("floor, cases/s", "floor_cases_per_s", None, True),
@@ -64,17 +65,9 @@ def main() -> None:
     parser.add_argument("--before", required=True, help="the earlier commit")
     parser.add_argument("run_arguments", nargs="*", help="arguments for benchmarks/run.py (after --)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        earlier = Path(folder) / "before"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(earlier), args.before],
-                       check=True, capture_output=True)
-        try:
-            shutil.rmtree(earlier / "benchmarks")
-            shutil.copytree(ROOT / "benchmarks", earlier / "benchmarks")
-            before = measure(earlier, args.run_arguments)
-            after = measure(ROOT, args.run_arguments)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(earlier)], check=False)
+    with earlier_tree(args.before) as earlier:
+        before = measure(earlier, args.run_arguments)
+        after = measure(ROOT, args.run_arguments)
     print(f"| figure | before ({args.before}) | after | after / before |")
     print("|---|---|---|---|")
     for label, key, index, _higher in FIGURES:

@@ -32,6 +32,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.earlier import earlier_tree  # noqa: E402
+
 WORKLOADS = ("decisions", "explained", "check")
 DEFAULT_CASES = {"decisions": 400, "explained": 100}
 EXAMPLE = "examples/insulin-pump-type1.json"
@@ -94,23 +98,15 @@ def main() -> None:
         parser.error("--before is required")
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed: this script counts instructions with its cachegrind tool")
-    with tempfile.TemporaryDirectory() as folder:
-        scratch, earlier = Path(folder), Path(folder) / "before"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(earlier), args.before],
-                       check=True, capture_output=True)
-        try:
-            shutil.rmtree(earlier / "benchmarks")
-            shutil.copytree(ROOT / "benchmarks", earlier / "benchmarks")
-            print(f"| workload | before ({args.before}), instructions | after | after / before |")
-            print("|---|---|---|---|")
-            for name in args.workloads:
-                cases = args.cases or DEFAULT_CASES.get(name, 0)
-                old, new = (per_case(tree, name, cases, scratch) for tree in (earlier, ROOT))
-                unit = "per case" if name != "check" else "whole process"
-                print(f"| {name} ({unit}) | {old / 1e6:,.2f} M | {new / 1e6:,.2f} M | {new / old:.3f}x |", flush=True)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(earlier)], check=False)
-
+    with tempfile.TemporaryDirectory() as folder, earlier_tree(args.before) as earlier:
+        scratch = Path(folder)
+        print(f"| workload | before ({args.before}), instructions | after | after / before |")
+        print("|---|---|---|---|")
+        for name in args.workloads:
+            cases = args.cases or DEFAULT_CASES.get(name, 0)
+            old, new = (per_case(tree, name, cases, scratch) for tree in (earlier, ROOT))
+            unit = "per case" if name != "check" else "whole process"
+            print(f"| {name} ({unit}) | {old / 1e6:,.2f} M | {new / 1e6:,.2f} M | {new / old:.3f}x |", flush=True)
 
 if __name__ == "__main__":
     main()
