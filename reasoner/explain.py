@@ -131,14 +131,13 @@ def _satisfiable(
     target_primary: str | None = None,
 ) -> bool:
     """Whether the explanation program has a model for this question, remembered as ``_solved``."""
-    externals = _externals(version, free_attributes, known, mode, target)
-    if target_primary is not None:
-        externals.append(("target_primary", target_primary))
-    return explanation_program().satisfiable_named(externals)
+    return explanation_program().satisfiable_named(
+        _externals(version, free_attributes, known, mode, target, target_primary))
 
 
 def _externals(
     version: str, free_attributes: frozenset[str], known: tuple[Literal, ...], mode: str | None, target: str | None,
+    target_primary: str | None = None,
 ) -> list[ExternalName]:
     """The true externals of one question about the abstract case (asp/explain/abstract_case.lp)."""
     externals: list[ExternalName] = [("version_is", version)]
@@ -148,6 +147,8 @@ def _externals(
         externals.append(("mode", mode))
     if target is not None:
         externals.append(("target", target))
+    if target_primary is not None:
+        externals.append(("target_primary", target_primary))
     return externals
 
 
