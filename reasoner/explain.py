@@ -81,6 +81,15 @@ class AbstractCase:
         asked = frozenset(lit for lit in known if lit[1]) if not_met_is_inert() else known
         return _satisfiable(self.version, self.free_attributes, tuple(sorted(asked)), "same", decision, primary)
 
+    def gives_for_every_subset(self, known: frozenset[Literal], outcome: tuple[str, str | None]) -> bool:
+        """``gives`` is true of every subset of ``known``: one check that no model of
+        mode(other) exists when the literals' ``known/2`` externals are left free (the solver
+        may leave out any of them). Projected to established literals as ``gives`` is."""
+        decision, primary = outcome
+        asked = frozenset(lit for lit in known if lit[1]) if not_met_is_inert() else known
+        return not _satisfiable(self.version, self.free_attributes, (), "other", decision, primary,
+                                tuple(sorted(asked)))
+
     def forced(self, known: frozenset[Literal], target: str) -> bool:
         """No way of establishing the open conditions changes the decision from target."""
         return not _satisfiable(self.version, self.free_attributes, tuple(sorted(known)), "change", target)
@@ -128,11 +137,13 @@ def _solved(
 @lru_cache(maxsize=SOLVE_CACHE_SIZE)
 def _satisfiable(
     version: str, free_attributes: frozenset[str], known: tuple[Literal, ...], mode: str, target: str,
-    target_primary: str | None = None,
+    target_primary: str | None = None, free: tuple[Literal, ...] = (),
 ) -> bool:
-    """Whether the explanation program has a model for this question, remembered as ``_solved``."""
+    """Whether the explanation program has a model for this question, remembered as ``_solved``;
+    the literals ``free`` are neither known nor unknown: the solver chooses."""
     return explanation_program().satisfiable_named(
-        _externals(version, free_attributes, known, mode, target, target_primary))
+        _externals(version, free_attributes, known, mode, target, target_primary),
+        [_known_external(x, value) for x, value in free])
 
 
 def _externals(
@@ -141,7 +152,7 @@ def _externals(
 ) -> list[ExternalName]:
     """The true externals of one question about the abstract case (asp/explain/abstract_case.lp)."""
     externals: list[ExternalName] = [("version_is", version)]
-    externals += [("known", x, "true" if value else "false") for x, value in known]
+    externals += [_known_external(x, value) for x, value in known]
     externals += [("free_attribute", attribute) for attribute in free_attributes]
     if mode is not None:
         externals.append(("mode", mode))
@@ -150,6 +161,10 @@ def _externals(
     if target_primary is not None:
         externals.append(("target_primary", target_primary))
     return externals
+
+
+def _known_external(condition: str, value: bool) -> ExternalName:
+    return ("known", condition, "true" if value else "false")
 
 
 @dataclass(frozen=True)
@@ -262,7 +277,8 @@ def _satisfied(
             ordered = sorted(known, key=lambda lit: (lit[0] not in preferred, not lit[1], lit[0]))
         return quickxplain(ordered, lambda s: abstract.forced(frozenset(s), decision))
     same = (decision, result.primary)
-    return deletion(ordered, lambda s: abstract.gives(frozenset(s), same))
+    return deletion(ordered, lambda s: abstract.gives(frozenset(s), same),
+                    lambda s: abstract.gives_for_every_subset(frozenset(s), same))
 
 
 def _pool(known: frozenset[Literal], cat: Catalogue) -> frozenset[Literal]:

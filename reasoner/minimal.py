@@ -32,11 +32,19 @@ def quickxplain(
     return search([], False, list(candidates))
 
 
-def deletion(candidates: Sequence[Item], holds: Callable[[list[Item]], bool]) -> list[Item]:
+def deletion(
+    candidates: Sequence[Item], holds: Callable[[list[Item]], bool],
+    holds_of_every_subset: Callable[[list[Item]], bool] | None = None,
+) -> list[Item]:
     """A subset for which ``holds`` is true and stays false after removing any one item.
 
     For a property that is not monotone: removals are repeated until none succeeds.
+    ``holds_of_every_subset``, when given, is asked first, in one question: when ``holds`` is
+    true of every subset of the candidates, each removal succeeds in turn and the result is
+    empty, which is what the removals one by one would find.
     """
+    if holds_of_every_subset is not None and len(candidates) > 1 and holds_of_every_subset(list(candidates)):
+        return []
     kept = list(candidates)
     changed = True
     while changed:

@@ -3,6 +3,7 @@
 - `satisfied` alone gives the decision (forces it, when the decision is complete; by the same
   deciding clause, when it is not), and no proper subset does;
 - establishing any `missing` set makes the case covered, and no proper subset does;
+- the deletion's one-question shortcut agrees with asking each subset (brute force);
 - `complete` is true exactly when no answer to the unknowns changes the decision
   (brute force over the unknowns, on cases with few of them);
 - the explanation never names a condition the case does not have in that state.
@@ -85,6 +86,27 @@ def test_the_same_outcome_check_answers_as_reading_the_outcome(case: dict[str, A
         assert not abstract.gives(subset, (decision, None))
         others = sorted(set(catalogue().clauses) - {primary})
         assert not abstract.gives(subset, (decision, data.draw(st.sampled_from(others))))
+
+
+@given(cases(), st.data())
+def test_the_every_subset_check_answers_as_each_subset_does(case: dict[str, Any], data: st.DataObject) -> None:
+    """`gives_for_every_subset` (one check, the deletion's first question for incomplete cases:
+    mode(other) with the literals left to the solver) is true exactly when the outcome read from
+    the model of every subset of the literals is the one asked about (brute force, up to 6)."""
+    abstract = abstract_for(case)
+    if abstract is None:
+        return
+    raw = solve_cases([parse_case(case)])[0]
+    known = sorted({*((x, True) for x in raw.holds), *((x, False) for x in raw.refuted)})
+    chosen = data.draw(st.lists(st.sampled_from(known), unique=True, max_size=6)) if known else []
+    subsets = [frozenset(s) for n in range(len(chosen) + 1) for s in itertools.combinations(chosen, n)]
+    outcomes = {abstract.outcome(subset) for subset in subsets}
+    # The outcome of the whole set, of a smaller one, one that no subset has, and no clause.
+    whole = abstract.outcome(frozenset(chosen))
+    unused_clause = sorted(set(catalogue().clauses) - {primary for _, primary in outcomes})[0]
+    for asked in {whole, data.draw(st.sampled_from(sorted(outcomes, key=str))), ("covered", unused_clause),
+                  (whole[0], None)}:
+        assert abstract.gives_for_every_subset(frozenset(chosen), asked) == (outcomes == {asked}), asked
 
 
 @given(cases())

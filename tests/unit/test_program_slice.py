@@ -123,7 +123,7 @@ def _answers(program: _solve.PreparedProgram, question: list[_solve.ExternalName
 def test_the_sliced_explanation_program_answers_every_question_as_the_whole_one() -> None:
     """Explanations solve on the sliced explanation program (reasoner/_solve.explanation_program);
     the catalogue is read from the whole one. For the known conditions of every scenario, each
-    kind of question (the decision, change, cover, same outcome: docs/explanations.md) has the
+    kind of question (the decision, change, cover, same and other outcome: docs/explanations.md) has the
     same models on both, and the sliced one has no labels left to read."""
     sliced_program = _solve._explanation_rules(sliced=True)
     whole = _solve._explanation_rules(sliced=False)
@@ -137,7 +137,8 @@ def test_the_sliced_explanation_program_answers_every_question_as_the_whole_one(
                 *(("free_attribute", a) for a in sorted(result.open_attributes))]
         same = [("mode", "same"), ("target", result.decision)]
         same += [("target_primary", result.primary)] if result.primary else []
-        for extra in ([], [("mode", "change"), ("target", result.decision)], [("mode", "cover")], same):
+        other = [("mode", "other"), *same[1:]]
+        for extra in ([], [("mode", "change"), ("target", result.decision)], [("mode", "cover")], same, other):
             question = base + extra
             assert _answers(sliced_program, question) == _answers(whole, question), (path.name, extra)
             asked += 1
