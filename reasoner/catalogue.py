@@ -60,6 +60,8 @@ class Catalogue:
     quotes: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
     answers: dict[str, AnswerSpec] = field(default_factory=dict)
     answer_also: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)
+    # implied_by's answers: asked of every pair of conditions in each missing set, case after case.
+    _implied: dict[tuple[str, str], bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def label(self, item: str) -> str:
         return self.labels.get(item, item)
@@ -80,6 +82,12 @@ class Catalogue:
         """Whether establishing ``narrower`` always establishes ``wider``: a diagnosis class
         within another, or a value of a request field that every value establishing the
         narrower condition shares (the drug epoprostenol: "epoprostenol or treprostinil")."""
+        found = self._implied.get((wider, narrower))
+        if found is None:
+            found = self._implied[(wider, narrower)] = self._implied_uncached(wider, narrower)
+        return found
+
+    def _implied_uncached(self, wider: str, narrower: str) -> bool:
         if self.implies.get(narrower) == wider:
             return True
         first, second = self.answers.get(narrower), self.answers.get(wider)
