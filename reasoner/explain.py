@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from reasoner._results import CaseResult, text
+from reasoner._results import CaseResult, parsed, text
 from reasoner._solve import ExternalName, SolvedModel, explanation_program, has_no_model
 from reasoner.catalogue import Catalogue, catalogue
 from reasoner.decision import Alternative, ClauseTrace, ConditionRef, Conflict, Question
@@ -100,10 +100,9 @@ class AbstractCase:
         """The subset-minimal sets of assumed conditions, each with the clause it leads to."""
         found = []
         for model in self.solve(known, mode, target):
-            assumed = frozenset(text(s.arguments[1]) for s in model.symbols if s.name == "assume")
-            primary = next(
-                (text(s.arguments[1]) for s in model.symbols if s.name == "primary"), None
-            )
+            atoms = [parsed(symbol) for symbol in model.symbols]  # the same few atoms case after case
+            assumed = frozenset(arguments[1] for name, arguments in atoms if name == "assume")
+            primary = next((arguments[1] for name, arguments in atoms if name == "primary"), None)
             found.append((assumed, primary))
         return found
 
