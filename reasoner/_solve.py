@@ -244,9 +244,10 @@ class PreparedProgram:
         if free_externals:
             free = {self._slot_index(self._slot_by_name, external) for external in free_externals}
             assumptions = [literal for index, literal in enumerate(assumptions) if index not in free]
-        self._set_models(1)
+        # Stopped at the first model by the callback, whatever solve.models says: the setting
+        # is left as the enumerations use it (changing it costs a round trip each time).
         try:
-            result = self._control.solve(assumptions=assumptions)
+            result = self._control.solve(assumptions=assumptions, on_model=_first_model_only)
         except RuntimeError as error:
             raise RulesError(f"clingo failed on {self._entry}: {error}") from None
         _fail_on_messages(self._log)
@@ -286,6 +287,10 @@ class PreparedProgram:
         if models != self._models:  # setting it costs a round trip: only when it changes
             self._control.configuration.solve.models = str(models)  # type: ignore[union-attr]
             self._models = models
+
+
+def _first_model_only(_model: clingo.Model) -> bool:
+    return False  # stop the search: a model exists
 
 
 def has_no_model(entry: str) -> bool:

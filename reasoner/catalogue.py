@@ -60,8 +60,8 @@ class Catalogue:
     quotes: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
     answers: dict[str, AnswerSpec] = field(default_factory=dict)
     answer_also: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)
-    # implied_by's answers: asked of every pair of conditions in each missing set, case after case.
-    _implied: dict[tuple[str, str], bool] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # wider_than's answers: asked of every condition of each missing set, case after case.
+    _wider: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def label(self, item: str) -> str:
         return self.labels.get(item, item)
@@ -82,18 +82,20 @@ class Catalogue:
         """Whether establishing ``narrower`` always establishes ``wider``: a diagnosis class
         within another, or a value of a request field that every value establishing the
         narrower condition shares (the drug epoprostenol: "epoprostenol or treprostinil")."""
-        found = self._implied.get((wider, narrower))
-        if found is None:
-            found = self._implied[(wider, narrower)] = self._implied_uncached(wider, narrower)
-        return found
-
-    def _implied_uncached(self, wider: str, narrower: str) -> bool:
         if self.implies.get(narrower) == wider:
             return True
         first, second = self.answers.get(narrower), self.answers.get(wider)
         if first is None or second is None or first.field != second.field or first.type != "enum":
             return False
         return bool(first.establishes) and set(first.establishes) <= set(second.establishes)
+
+    def wider_than(self, narrower: str) -> frozenset[str]:
+        """Every other condition that ``narrower`` implies (``implied_by``), remembered."""
+        found = self._wider.get(narrower)
+        if found is None:
+            found = self._wider[narrower] = frozenset(
+                x for x in self.conditions if x != narrower and self.implied_by(x, narrower))
+        return found
 
 
 def _text(symbol: clingo.Symbol) -> str:

@@ -323,7 +323,7 @@ def _condition_order(assumed: frozenset[str], clause: str | None, cat: Catalogue
     (the abduction assumes it along with the other): the wider diagnosis class beside the
     narrower, "epoprostenol or treprostinil" beside "epoprostenol"."""
     listed = list(cat.clauses[clause].requires) if clause in cat.clauses else []
-    implied = {y for x in assumed for y in assumed if y != x and cat.implied_by(y, x)}
+    implied = {y for x in assumed for y in cat.wider_than(x) if y in assumed}
     return sorted(assumed - implied, key=lambda x: (listed.index(x) if x in listed else len(listed), x))
 
 
