@@ -180,6 +180,12 @@ def claim_space_facts(
     return facts
 
 
+def version_fact(version: str) -> Symbol:
+    """version_is(V) for the explanation program of one version: a version name the rules
+    produced (the decision program's case_version/2), never user text."""
+    return _fact("version_is", _name(version))
+
+
 def kind_code_facts(kind_codes: dict[str, list[str]]) -> list[Symbol]:
     """kind_code(Kind, Code): which HCPCS codes fit each device kind (from the vocabulary)."""
     return [_fact("kind_code", _name(kind), String(code)) for kind, codes in kind_codes.items() for code in codes]

@@ -54,7 +54,7 @@ class AbstractCase:
     def __init__(self, version: str, free_attributes: frozenset[str] = frozenset()) -> None:
         self.version = version
         self.free_attributes = free_attributes
-        self.program = explanation_program()
+        self.program = explanation_program(version)
 
     def solve(
         self, known: frozenset[Literal], mode: str | None = None, target: str | None = None,
@@ -130,7 +130,7 @@ def _solved(
     """One solve of the explanation program, remembered: cases whose explanations differ still
     ask many of the same questions (the same subset of conditions, the same target). ``known``
     is sorted: a tuple of shared literals is a quarter of a frozenset's memory in the memo."""
-    return tuple(explanation_program().solve_named(_externals(version, free_attributes, known, mode, target), models))
+    return tuple(explanation_program(version).solve_named(_externals(free_attributes, known, mode, target), models))
 
 
 @lru_cache(maxsize=SOLVE_CACHE_SIZE)
@@ -140,18 +140,18 @@ def _satisfiable(
 ) -> bool:
     """Whether the explanation program has a model for this question, remembered as ``_solved``;
     the literals ``free`` are neither known nor unknown: the solver chooses."""
-    return explanation_program().satisfiable_named(
-        _externals(version, free_attributes, known, mode, target, target_primary),
+    return explanation_program(version).satisfiable_named(
+        _externals(free_attributes, known, mode, target, target_primary),
         [_known_external(x, value) for x, value in free])
 
 
 def _externals(
-    version: str, free_attributes: frozenset[str], known: tuple[Literal, ...], mode: str | None, target: str | None,
+    free_attributes: frozenset[str], known: tuple[Literal, ...], mode: str | None, target: str | None,
     target_primary: str | None = None,
 ) -> list[ExternalName]:
-    """The true externals of one question about the abstract case (asp/explain/abstract_case.lp)."""
-    externals: list[ExternalName] = [("version_is", version)]
-    externals += [_known_external(x, value) for x, value in known]
+    """The true externals of one question about the abstract case (asp/explain/abstract_case.lp);
+    the version is a fact of the program the question is asked of (``explanation_program``)."""
+    externals: list[ExternalName] = [_known_external(x, value) for x, value in known]
     externals += [("free_attribute", attribute) for attribute in free_attributes]
     if mode is not None:
         externals.append(("mode", mode))
