@@ -13,23 +13,25 @@ def quickxplain(
 ) -> list[Item]:
     """A subset-minimal subset for which the monotone property ``holds``.
 
-    Earlier candidates are preferred (kept when there is a choice).
+    Earlier candidates are preferred (kept when there is a choice): the result is the preferred
+    one of Junker's QuickXplain, which does not depend on where the candidates are split. The
+    first split sets the first candidate apart, then halves: callers put first the candidate
+    most likely to be needed, and when it alone makes the property hold, one question finds it.
     """
     if holds([]):
         return []
 
-    def search(background: list[Item], added: bool, todo: list[Item]) -> list[Item]:
+    def search(background: list[Item], added: bool, todo: list[Item], split: int) -> list[Item]:
         if added and holds(background):
             return []
         if len(todo) == 1:
             return list(todo)
-        half = len(todo) // 2
-        first, second = todo[:half], todo[half:]
-        kept_second = search(background + first, bool(first), second)
-        kept_first = search(background + kept_second, bool(kept_second), first)
+        first, second = todo[:split], todo[split:]
+        kept_second = search(background + first, bool(first), second, len(second) // 2)
+        kept_first = search(background + kept_second, bool(kept_second), first, len(first) // 2)
         return kept_first + kept_second
 
-    return search([], False, list(candidates))
+    return search([], False, list(candidates), 1)
 
 
 def deletion(
