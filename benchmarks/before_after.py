@@ -25,6 +25,7 @@ from benchmarks.earlier import earlier_tree  # noqa: E402
 FIGURES = [  # (label, key in run.py's JSON, index in a pair or None, higher is better)
     ("floor, cases/s", "floor_cases_per_s", None, True),
     ("grounding per case, ms", "grounding_ms_per_case", None, False),
+    ("grounding per case, decisions only, ms", "grounding_ms_per_case_decisions_only", None, False),
     ("decide(), decision only, median ms", "latency_ms_decision_only", 0, False),
     ("decide(), explained, median ms", "latency_ms_with_explanation", 0, False),
     ("decide(), explained, p99 ms", "latency_ms_with_explanation", 1, False),
