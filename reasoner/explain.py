@@ -78,17 +78,14 @@ class AbstractCase:
         documented not met never changes the outcome (``not_met_is_inert``): the question is
         then the same for every removal of such a literal, and the memo answers it."""
         decision, primary = outcome
-        asked = frozenset(lit for lit in known if lit[1]) if not_met_is_inert() else known
-        return _satisfiable(self.version, self.free_attributes, tuple(sorted(asked)), "same", decision, primary)
+        return _satisfiable(self.version, self.free_attributes, _asked(known), "same", decision, primary)
 
     def gives_for_every_subset(self, known: frozenset[Literal], outcome: tuple[str, str | None]) -> bool:
         """``gives`` is true of every subset of ``known``: one check that no model of
         mode(other) exists when the literals' ``known/2`` externals are left free (the solver
         may leave out any of them). Projected to established literals as ``gives`` is."""
         decision, primary = outcome
-        asked = frozenset(lit for lit in known if lit[1]) if not_met_is_inert() else known
-        return not _satisfiable(self.version, self.free_attributes, (), "other", decision, primary,
-                                tuple(sorted(asked)))
+        return not _satisfiable(self.version, self.free_attributes, (), "other", decision, primary, _asked(known))
 
     def forced(self, known: frozenset[Literal], target: str) -> bool:
         """No way of establishing the open conditions changes the decision from target."""
@@ -117,6 +114,12 @@ def not_met_is_inert() -> bool:
     and in their outcome, has no model. Proved once per set of rules; a rule that reads such a
     literal makes it false, and the questions are then asked with every literal."""
     return has_no_model(NOT_MET_INERT)
+
+
+def _asked(known: frozenset[Literal]) -> tuple[Literal, ...]:
+    """The literals an outcome question is asked with, sorted for the memo: the established ones
+    alone when the not-met ones are proved inert (``not_met_is_inert``), else all of them."""
+    return tuple(sorted(lit for lit in known if lit[1]) if not_met_is_inert() else sorted(known))
 
 
 SOLVE_CACHE_SIZE = 8192
