@@ -32,13 +32,19 @@ def literals(result: dict[str, Any]) -> frozenset[tuple[str, bool]]:
 
 
 def abstract_for(case: dict[str, Any]) -> AbstractCase | None:
+    return abstract_and_known(case)[0]
+
+
+def abstract_and_known(case: dict[str, Any]) -> tuple[AbstractCase | None, list[tuple[str, bool]]]:
+    """The case's abstract case (None outside the policy) and its known literals, sorted, from
+    one decision."""
     raw = solve_cases([parse_case(case)])[0]
+    known = sorted({*((x, True) for x in raw.holds), *((x, False) for x in raw.refuted)})
     if raw.version is None:
-        return None
+        return None, known
     cat = catalogue()
-    known = {*raw.holds, *raw.refuted}
-    given = {cat.attributes[x] for x in known if x in cat.attributes}
-    return AbstractCase(raw.version, frozenset(given | raw.open_attributes))
+    given = {cat.attributes[x] for x, _ in known if x in cat.attributes}
+    return AbstractCase(raw.version, frozenset(given | raw.open_attributes)), known
 
 
 @given(cases())
@@ -71,11 +77,9 @@ def test_the_same_outcome_check_answers_as_reading_the_outcome(case: dict[str, A
     """`gives` (one satisfiability check, the deletion's question for incomplete cases) is true
     exactly when the outcome read from the model is the one asked about: the decision and the
     primary clause both, for any subset of the known conditions."""
-    abstract = abstract_for(case)
+    abstract, known = abstract_and_known(case)
     if abstract is None:
         return
-    raw = solve_cases([parse_case(case)])[0]
-    known = sorted({*((x, True) for x in raw.holds), *((x, False) for x in raw.refuted)})
     subset = frozenset(data.draw(st.lists(st.sampled_from(known), unique=True)) if known else [])
     decision, primary = abstract.outcome(subset)
     assert abstract.gives(subset, (decision, primary))
@@ -93,11 +97,9 @@ def test_the_every_subset_check_answers_as_each_subset_does(case: dict[str, Any]
     """`gives_for_every_subset` (one check, the deletion's first question for incomplete cases:
     mode(other) with the literals left to the solver) is true exactly when the outcome read from
     the model of every subset of the literals is the one asked about (brute force, up to 6)."""
-    abstract = abstract_for(case)
+    abstract, known = abstract_and_known(case)
     if abstract is None:
         return
-    raw = solve_cases([parse_case(case)])[0]
-    known = sorted({*((x, True) for x in raw.holds), *((x, False) for x in raw.refuted)})
     chosen = data.draw(st.lists(st.sampled_from(known), unique=True, max_size=6)) if known else []
     subsets = [frozenset(s) for n in range(len(chosen) + 1) for s in itertools.combinations(chosen, n)]
     outcomes = {abstract.outcome(subset) for subset in subsets}
