@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from reasoner import icd10cm
-from reasoner.case import ICD10_PATTERN, PROCEDURE_PATTERN
+from reasoner.case_checks import ICD10_PATTERN, PROCEDURE_PATTERN
 from reasoner.errors import InvalidCase
 from reasoner.vocabulary import DEVICE_CODES, Acquisition, DeviceKind, Drug
 

@@ -31,7 +31,7 @@ import yaml
 
 from reasoner import InvalidCase, _solve, parse_case
 from reasoner._facts import case_facts, kind_code_facts
-from reasoner.case import MAX_CLAIM_LINES
+from reasoner.case_checks import MAX_CLAIM_LINES
 from reasoner.vocabulary import DEVICE_CODES, KIND_CODES, DeviceKind
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from reasoner.batch import decide_chunk, run_batch
-from reasoner.case import MAX_CLAIM_LINES
+from reasoner.case_checks import MAX_CLAIM_LINES
 from reasoner.inputs import MAX_CASE_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]

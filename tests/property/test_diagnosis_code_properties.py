@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reasoner import InvalidCase, icd10cm, parse_case
-from reasoner.case import ICD10_PATTERN
+from reasoner.case_checks import ICD10_PATTERN
 
 KNOWN = sorted(code for code in icd10cm._code_set() if icd10cm.WRITTEN_CODE.fullmatch(code))
 
