@@ -17,7 +17,8 @@ from functools import cache
 
 from clingo import Function, Number, String, Symbol
 
-from reasoner.case import Case, ClaimLine, CurrentDevice, Device
+from reasoner.case_checks import line_date
+from reasoner.case_types import AnyCase, AnyClaimLine, AnyCurrentDevice, AnyDevice
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 SECONDS_PER_HOUR = 3600
@@ -58,7 +59,7 @@ def _fact(name: str, *arguments: Symbol) -> Symbol:
     return Function(name, list(arguments))
 
 
-def case_facts(case: Case, key: int, as_of: date | None = None) -> list[Symbol]:
+def case_facts(case: AnyCase, key: int, as_of: date | None = None) -> list[Symbol]:
     """Every input fact of one case, under the internal case key; ``as_of`` chooses the version."""
     facts = list(_all_facts(case, _number(key)))
     if as_of is not None:
@@ -66,7 +67,7 @@ def case_facts(case: Case, key: int, as_of: date | None = None) -> list[Symbol]:
     return facts
 
 
-def _all_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
+def _all_facts(case: AnyCase, c: Symbol) -> Iterator[Symbol]:
     yield _fact("case", c)
     yield _fact("dos", c, _number(ymd(case.date_of_service)))
     yield from _member_facts(case, c)
@@ -77,10 +78,10 @@ def _all_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
     for finding, value in case.findings.items():
         yield _fact("finding", c, _constant(finding), _truth(value))
     for claim_line in case.claim_lines:
-        yield from _line_facts(claim_line, case.line_date(claim_line), c)
+        yield from _line_facts(claim_line, line_date(case, claim_line), c)
 
 
-def _member_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
+def _member_facts(case: AnyCase, c: Symbol) -> Iterator[Symbol]:
     if case.member.age is not None:
         yield _fact("age", c, _number(case.member.age))
     if case.member.diagnoses is None:
@@ -93,7 +94,7 @@ def _member_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
             yield _fact("diagnosis_prefix", c, String(code[:length]))
 
 
-def _therapy_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
+def _therapy_facts(case: AnyCase, c: Symbol) -> Iterator[Symbol]:
     therapy = case.therapy
     if therapy.drug is not None:
         yield _fact("drug", c, _constant(therapy.drug))
@@ -104,7 +105,7 @@ def _therapy_facts(case: Case, c: Symbol) -> Iterator[Symbol]:
         yield _fact("infusion_seconds", c, _number(seconds))
 
 
-def _device_facts(device: Device, c: Symbol) -> Iterator[Symbol]:
+def _device_facts(device: AnyDevice, c: Symbol) -> Iterator[Symbol]:
     yield _fact("device_kind", c, _constant(device.kind))
     if device.hcpcs is not None:
         yield _fact("device_hcpcs", c, String(device.hcpcs))
@@ -125,7 +126,7 @@ def _flag_facts(predicate: str, c: Symbol, model: object, flags: tuple[str, ...]
             yield _fact(predicate, c, _name(flag), _truth(value))
 
 
-def _current_device_facts(current: CurrentDevice, c: Symbol) -> Iterator[Symbol]:
+def _current_device_facts(current: AnyCurrentDevice, c: Symbol) -> Iterator[Symbol]:
     if current.kind is not None:
         yield _fact("current_device_kind", c, _constant(current.kind))
     if current.model is not None:
@@ -135,7 +136,7 @@ def _current_device_facts(current: CurrentDevice, c: Symbol) -> Iterator[Symbol]
         yield _fact("current_device_received", c, _number(ymd(current.received_on)))
 
 
-def _line_facts(claim_line: ClaimLine, day: date, c: Symbol) -> Iterator[Symbol]:
+def _line_facts(claim_line: AnyClaimLine, day: date, c: Symbol) -> Iterator[Symbol]:
     n = _number(claim_line.line)
     yield _fact("line", c, n)
     yield _fact("line_code", c, n, String(claim_line.hcpcs))

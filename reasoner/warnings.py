@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reasoner.case import Case, CurrentDevice
+from reasoner.case_types import AnyCase, AnyCurrentDevice
 from reasoner.vocabulary import DeviceKind, Drug
 
 INSULIN_DEVICES = frozenset(
@@ -13,11 +13,11 @@ INSULIN_DEVICES = frozenset(
 )
 
 
-def case_warnings(case: Case) -> list[str]:
+def case_warnings(case: AnyCase) -> list[str]:
     return list(_warnings(case))
 
 
-def _warnings(case: Case) -> Iterator[str]:
+def _warnings(case: AnyCase) -> Iterator[str]:
     device, current = case.device, case.current_device
     drug = case.therapy.drug
     if drug is not None and device.kind in INSULIN_DEVICES and drug is not Drug.insulin:
@@ -39,6 +39,6 @@ def _warnings(case: Case) -> Iterator[str]:
         yield "member.diagnoses lists a code twice"
 
 
-def _state_given(current: CurrentDevice) -> bool:
+def _state_given(current: AnyCurrentDevice) -> bool:
     """The state that only a replacement reads: functioning, warranty, repair."""
     return any(value is not None for value in (current.functioning, current.under_warranty, current.repairable))

@@ -3,7 +3,6 @@ sampling, the report; and one real run on two mutants that `reasoner verify` mus
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -12,26 +11,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from tool_module import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "mutate.py"
 
 
-def _load_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("mutate_tool", TOOL)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mutate_tool"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-mutate = _load_tool()
+mutate = load_tool("mutate.py", "mutate_tool")
 
 
 # --- Reading statements ---------------------------------------------------------------
