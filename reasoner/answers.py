@@ -9,14 +9,13 @@ for the interview and for the tests that answer questions.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from typing import Any
-
-from pydantic import BaseModel
 
 from reasoner.vocabulary import KIND_CODES
 
@@ -83,16 +82,19 @@ def field_values(field: str, device_kind: str | None = None) -> tuple[str, ...]:
 
 @cache
 def _enum_of(field: str) -> type[StrEnum] | None:
-    """The enumeration behind a dotted field of the case model, or None."""
-    from reasoner.case import Case
+    """The enumeration behind a dotted field of the case model, or None (read from the model's
+    plain dataclasses, reasoner/case_plain.py, which have its fields and types)."""
+    from reasoner.case_plain import PlainCase
 
-    model: type[BaseModel] = Case
+    model: type[Any] | None = PlainCase
     annotation: Any = None
     for name in field.split("."):
-        if model is None or name not in model.model_fields:
+        if model is None:
             return None
-        annotation = model.model_fields[name].annotation
-        model = _model_in(annotation)  # type: ignore[assignment]
+        annotation = typing.get_type_hints(model).get(name)
+        if annotation is None:
+            return None
+        model = _model_in(annotation)
     return _enum_in(annotation)
 
 
@@ -103,9 +105,9 @@ def _options(annotation: Any) -> tuple[Any, ...]:
     return (annotation,)
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def _model_in(annotation: Any) -> type[Any] | None:
     for option in _options(annotation):
-        if isinstance(option, type) and issubclass(option, BaseModel):
+        if isinstance(option, type) and dataclasses.is_dataclass(option):
             return option
     return None
 

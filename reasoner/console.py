@@ -101,11 +101,15 @@ AS_OF_HELP = "Decide under the version of the policy in force on DATE (YYYY-MM-D
 
 def check_case(case: str, output_format: str, full: bool, as_of: str | None) -> None:
     """`reasoner check`: decide one case and print the decision with its explanation."""
+    from reasoner.case_types import read_plain_case
     from reasoner.engine import decide
     from reasoner.inputs import read_case_json
 
     with errors_to_exit():
-        decision = decide(read_case_json(case), as_of=as_of)
+        data = read_case_json(case)
+        # Read without pydantic when the plain reading vouches for the case (a valid case); the
+        # model decides, and words the errors, for any other.
+        decision = decide(read_plain_case(data) or data, as_of=as_of)
     if output_format == "json":
         print_json(decision.to_json())
     else:

@@ -15,7 +15,8 @@ from reasoner._facts import case_facts, kind_code_facts
 from reasoner._results import CaseResult, results_by_case
 from reasoner._solve import single_model, solve
 from reasoner.answers import answer_for
-from reasoner.case import Case, ClaimLine, parse_case
+from reasoner.case_plain import PlainCase
+from reasoner.case_types import AnyCase, AnyClaimLine, case_data, case_json
 from reasoner.catalogue import Catalogue, catalogue
 from reasoner.dates import parse_as_of
 from reasoner.decision import ClosedRoute, Decision, LineDecision, LineReason, Question
@@ -33,23 +34,31 @@ BRIEF_PROGRAM = ["brief.lp"]
 
 
 def decide(
-    case: dict[str, object] | Case, *, explanation: bool = True, as_of: date | str | None = None,
+    case: dict[str, object] | AnyCase, *, explanation: bool = True, as_of: date | str | None = None,
 ) -> Decision:
     """Decide one case. Raises InvalidCase for bad input, RulesError for a rules bug.
 
     ``as_of`` decides under the version of the policy in force on that date instead of the
     one in force on the date of service.
     """
-    return decide_all([parse_case(case)], explanation=explanation, as_of=as_of)[0]
+    valid = case if isinstance(case, PlainCase) else _parse_case(case)
+    return decide_all([valid], explanation=explanation, as_of=as_of)[0]
+
+
+def _parse_case(data: object) -> AnyCase:
+    from reasoner.case import parse_case  # pydantic: loaded only when a case needs the model
+
+    return parse_case(data)
 
 
 def decide_all(
-    cases: Sequence[Case], *, explanation: bool = True, as_of: date | str | None = None,
+    cases: Sequence[AnyCase], *, explanation: bool = True, as_of: date | str | None = None,
 ) -> list[Decision]:
     """Decide several valid cases in one grounding (the batch path).
 
-    Each item must be a Case from ``parse_case`` (a dict is validated here too); anything else,
-    or a Case built without validation that the rules cannot read, raises InvalidCase.
+    Each item must be a Case from ``parse_case`` or a PlainCase from ``read_plain_case`` (a dict
+    is validated here too); anything else, or a case built without validation that the rules
+    cannot read, raises InvalidCase.
     """
     day = parse_as_of(as_of)
     if isinstance(cases, (str, bytes, dict)) or not isinstance(cases, Sequence):
@@ -66,27 +75,29 @@ def decide_all(
         raise
 
 
-def _refuse_unvalidated(cases: Sequence[Case]) -> None:
+def _refuse_unvalidated(cases: Sequence[AnyCase]) -> None:
     """InvalidCase naming the first case that does not pass validation (none: the error was ours)."""
     for index, case in enumerate(cases):
         try:
-            parse_case(case.model_dump(mode="python", exclude_unset=True, warnings=False))
+            _parse_case(case_data(case))
         except InvalidCase as error:
             raise InvalidCase([f"cases[{index}]: not a validated case ({p})" for p in error.problems()]) from None
         except Exception:
             raise InvalidCase([f"cases[{index}]: not a validated case; build it with parse_case"]) from None
 
 
-def _validated(case: object, index: int) -> Case:
+def _validated(case: object, index: int) -> AnyCase:
+    if isinstance(case, (PlainCase, dict)):
+        return case if isinstance(case, PlainCase) else _parse_case(case)
+    from reasoner.case import Case
+
     if isinstance(case, Case):
         return case
-    if isinstance(case, dict):
-        return parse_case(case)
     raise InvalidCase([f"cases[{index}]: must be a case (a dict or a Case from parse_case), not {type(case).__name__}"])
 
 
 def solve_cases(
-    cases: Sequence[Case], as_of: date | None = None, *, explanation: bool = True,
+    cases: Sequence[AnyCase], as_of: date | None = None, *, explanation: bool = True,
 ) -> dict[int, CaseResult]:
     """Run the decision program on cases keyed 0..n-1; without ``explanation``, the program
     of decisions-only mode, whose results leave out the clause trace and the closed routes."""
@@ -99,13 +110,13 @@ def solve_cases(
     return results
 
 
-def _facts_of(cases: Iterable[Case], as_of: date | None) -> Iterator[Symbol]:
+def _facts_of(cases: Iterable[AnyCase], as_of: date | None) -> Iterator[Symbol]:
     for key, case in enumerate(cases):
         yield from case_facts(case, key, as_of)
 
 
 def build_decision(
-    case: Case, result: CaseResult, *, explanation: bool = True, as_of: date | None = None,
+    case: AnyCase, result: CaseResult, *, explanation: bool = True, as_of: date | None = None,
 ) -> Decision:
     cat = catalogue()
     verdict = result.decision
@@ -116,7 +127,7 @@ def build_decision(
     kind = case.device.kind.value
     closed: tuple[ClosedRoute, ...] = ()
     if explanation and verdict != "covered":
-        closed = closed_routes(cat, result, case.model_dump(mode="json", exclude_none=True), kind)
+        closed = closed_routes(cat, result, case_json(case), kind)
     return Decision(
         case_id=case.case_id,
         policy_version=version,
@@ -146,13 +157,13 @@ def _answered(cat: Catalogue, question: Question, kind: str) -> Question:
     return replace(question, answer=answer_for(spec, kind)) if spec else question
 
 
-def _lines(cat: Catalogue, result: CaseResult, case: Case) -> tuple[LineDecision, ...]:
+def _lines(cat: Catalogue, result: CaseResult, case: AnyCase) -> tuple[LineDecision, ...]:
     case_lines = {claim_line.line: claim_line for claim_line in case.claim_lines}
     return tuple(_line(cat, claim_line, result, case_lines) for claim_line in case.claim_lines)
 
 
 def _line(
-    cat: Catalogue, claim_line: ClaimLine, result: CaseResult, case_lines: dict[int, ClaimLine],
+    cat: Catalogue, claim_line: AnyClaimLine, result: CaseResult, case_lines: dict[int, AnyClaimLine],
 ) -> LineDecision:
     line = result.lines.get(claim_line.line)
     if line is None or not line.outcome or line.units_allowed is None:
@@ -177,7 +188,7 @@ def _line(
 
 
 def _causes(
-    cat: Catalogue, result: CaseResult, case_lines: dict[int, ClaimLine],
+    cat: Catalogue, result: CaseResult, case_lines: dict[int, AnyClaimLine],
     causes: list[tuple[str, str]], reason: str,
 ) -> tuple[dict[str, object], ...]:
     """The causes the rules gave for one reason: other lines, conditions, or inputs."""

@@ -71,3 +71,25 @@ def test_the_fast_path_loads_no_typer() -> None:
     done = run(probe, "check", EXAMPLE, "--format", "json")
     assert done.returncode == 0
     assert done.stderr.strip().splitlines()[-1] == "False False"
+
+
+PYDANTIC_PROBE = FAST + "; print('pydantic' in sys.modules, file=sys.stderr)"
+
+
+@pytest.mark.parametrize("output_format", ["tree", "json"])
+def test_a_valid_case_is_checked_without_loading_pydantic(output_format: str) -> None:
+    # The plain reading (reasoner/case_plain.py) vouches for a valid case: pydantic's import and
+    # the case model's build, about a third of `check`'s start-up, are not paid.
+    done = run(PYDANTIC_PROBE, "check", EXAMPLE, "--format", output_format)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_an_invalid_case_is_left_to_the_model_which_names_the_field(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text('{"case_id": "c", "date_of_service": "2020-06-01", "device": {"kind": "v_go"},'
+                    ' "member": {"age": 131}}', encoding="utf-8")
+    done = run(PYDANTIC_PROBE, "check", str(case), "--format", "json")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[0] == "error: member.age: Input should be less than or equal to 130"
