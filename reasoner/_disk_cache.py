@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,6 +82,8 @@ def read_entry(key: str) -> Any | None:
 
 def write_entry(key: str, value: Any) -> None:
     """Store the entry (written whole, then renamed: a reader never sees half of it)."""
+    import tempfile  # here: a process that finds its entries never loads it
+
     folder = cache_dir()
     if folder is None:
         return

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
-import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,6 +41,8 @@ def json_text(data: Any, *, indent: int | None = None, ascii_only: bool = False)
 
 def case_json_text(case: dict[str, Any]) -> str:
     """The case as JSON text; decimals written exactly as read (7.99999999999999999 stays so)."""
+    import uuid  # here: `reasoner check` never writes a case
+
     marker = f"decimal-{uuid.uuid4().hex}:"
     decimals: list[str] = []
 
@@ -93,6 +93,8 @@ def write_atomically(path: Path, text: str) -> None:
     if is_device(path):
         _write_in_place(path, text)
         return
+    import tempfile  # here: `reasoner check` never writes a file
+
     folder = path.parent
     mode = _mode_for(path)
     try:
