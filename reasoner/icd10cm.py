@@ -31,7 +31,7 @@ RELEASE = "ICD-10-CM FY2026, April 1, 2026 update"
 CODE_LIST = "simple_icd_10_cm/data/code-list-April-2026.txt"
 
 # How a category or subcategory is written: a letter, a digit, a digit or letter, then at most 4
-# more, with or without the dot after the third (the same shape as reasoner.case.ICD10_PATTERN).
+# more, with or without the dot after the third (the same shape as reasoner.case_checks.ICD10_PATTERN).
 WRITTEN_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?")
 # Lookups answered by searching the text, before the set is built.
 SEARCHED_LOOKUPS = 64
