@@ -54,6 +54,11 @@ def strict_str(max_length: int | None = None) -> Read:
     def read(value: Any) -> str:
         if type(value) is not str or (max_length is not None and len(value) > max_length):
             raise Defer
+        if not value.isascii():
+            try:
+                value.encode("utf-8")  # a lone surrogate ("\ud800" in JSON) is no text to the model
+            except UnicodeEncodeError:
+                raise Defer from None
         return value
 
     return read
@@ -172,21 +177,35 @@ def _field_value(field: Field, given: Any, before: dict[str, Any]) -> Any:
     return value
 
 
+def python_value(value: Any) -> Any:
+    """A plain record as data the model reads back into the same case: its fields without the None
+    ones, enumerations as their text, decimals and dates as they are."""
+    return _dumped(value, lambda leaf: leaf)
+
+
 def json_value(value: Any) -> Any:
     """A plain record as the case model dumps itself in JSON mode without its None fields
-    (``model_dump(mode="json", exclude_none=True)``)."""
+    (``model_dump(mode="json", exclude_none=True)``): decimals and dates as text too."""
+    return _dumped(value, _json_leaf)
+
+
+def _json_leaf(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _dumped(value: Any, leaf: Callable[[Any], Any]) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            field.name: json_value(getattr(value, field.name))
+            field.name: _dumped(getattr(value, field.name), leaf)
             for field in dataclasses.fields(value)
             if getattr(value, field.name) is not None
         }
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, (date, Decimal)):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
     if isinstance(value, list):
-        return [json_value(each) for each in value]
+        return [_dumped(each, leaf) for each in value]
     if isinstance(value, dict):
-        return {json_value(name): json_value(each) for name, each in value.items()}
-    return value
+        return {_dumped(name, leaf): _dumped(each, leaf) for name, each in value.items()}
+    return leaf(value)

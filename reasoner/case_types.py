@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from reasoner._plain_read import Defer, json_value
+from reasoner._plain_read import Defer, json_value, python_value
 from reasoner.case_plain import PlainCase, read_case
 
 if TYPE_CHECKING:
@@ -30,9 +30,10 @@ def case_json(case: AnyCase) -> dict[str, Any]:
 
 
 def case_data(case: AnyCase) -> dict[str, Any]:
-    """The case as the data it was read from would give it again (to validate it anew)."""
+    """The case as data that the model reads back into the same case (to validate it anew)."""
     if isinstance(case, PlainCase):
-        return case_json(case)
+        data: dict[str, Any] = python_value(case)
+        return data
     return case.model_dump(mode="python", exclude_unset=True, warnings=False)
 
 

@@ -109,7 +109,8 @@ def check_case(case: str, output_format: str, full: bool, as_of: str | None) -> 
         data = read_case_json(case)
         # Read without pydantic when the plain reading vouches for the case (a valid case); the
         # model decides, and words the errors, for any other.
-        decision = decide(read_plain_case(data) or data, as_of=as_of)
+        plain = read_plain_case(data)
+        decision = decide(data if plain is None else plain, as_of=as_of)
     if output_format == "json":
         print_json(decision.to_json())
     else:

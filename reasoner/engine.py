@@ -87,13 +87,18 @@ def _refuse_unvalidated(cases: Sequence[AnyCase]) -> None:
 
 
 def _validated(case: object, index: int) -> AnyCase:
-    if isinstance(case, (PlainCase, dict)):
-        return case if isinstance(case, PlainCase) else _parse_case(case)
+    if isinstance(case, PlainCase):
+        return case
+    if isinstance(case, dict):
+        return _parse_case(case)
     from reasoner.case import Case
 
     if isinstance(case, Case):
         return case
-    raise InvalidCase([f"cases[{index}]: must be a case (a dict or a Case from parse_case), not {type(case).__name__}"])
+    raise InvalidCase([
+        f"cases[{index}]: must be a case (a dict, a Case from parse_case or a PlainCase from read_plain_case), "
+        f"not {type(case).__name__}"
+    ])
 
 
 def solve_cases(
