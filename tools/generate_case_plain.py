@@ -41,6 +41,14 @@ TARGET = ROOT / "reasoner" / "case_plain.py"
 # The modules whose functions the plain reading may call: none of them loads pydantic.
 CHECK_MODULES = ("reasoner.case_checks", "reasoner.dates")
 PLAIN_PREFIX = "Plain"
+READERS = "reasoner._plain_read"
+STANDARD_MODULES = ("datetime", "decimal")  # imported whole: a field may be named `date`
+LINE_LENGTH = 120
+# The model settings the plain reading follows, with the values it follows them with.
+FOLLOWED_CONFIG = {"extra": ("forbid",), "frozen": (True, False), "use_enum_values": (False,)}
+# Field settings that would change how a value is read or dumped: none may be set.
+UNFOLLOWED_FIELD_SETTINGS = ("alias", "validation_alias", "serialization_alias", "discriminator", "exclude",
+                             "validate_default", "init_var", "deprecated")
 
 
 class Unsupported(Exception):
@@ -86,17 +94,22 @@ class Writer:
         self.names: dict[str, str] = {}  # imported name -> module
         self.modules: set[str] = set()  # standard modules imported whole
         self.models: list[type[BaseModel]] = []
+        self.building: set[type[BaseModel]] = set()  # models whose fields are being read
 
     def use(self, name: str, module: str) -> str:
         self.names[name] = module
         return name
 
-    def check_name(self, function: Any, where: str) -> str:
-        """A check function, by the name its pydantic-free module gives it."""
+    def check_name(self, function: Any, where: str, arguments: tuple[int, ...] = (1,)) -> str:
+        """A check function, by the name its pydantic-free module gives it; it must take one of
+        ``arguments`` positional arguments, as pydantic will call it."""
+        if _positional_count(function) not in arguments:
+            raise Unsupported(f"{where}: the check {function!r} does not take {' or '.join(map(str, arguments))} "
+                              "positional arguments")
         for module_name in CHECK_MODULES:
             module = sys.modules[module_name]
             for name, value in vars(module).items():
-                if value is function and not name.startswith("_"):
+                if value is function and not name.startswith("_") and getattr(value, "__module__", "") == module_name:
                     alias = module_name.rsplit(".", 1)[1]
                     self.use(alias, module_name.rsplit(".", 1)[0])
                     return f"{alias}.{name}"
@@ -140,6 +153,8 @@ class Writer:
             name = self.use(f"strict_{annotation.__name__}", READERS)
             return Reading(f"{name}({arguments})", annotation.__name__)
         if isinstance(annotation, type) and issubclass(annotation, Enum):
+            if constraints.strict or hasattr(annotation, "__get_pydantic_core_schema__"):
+                raise Unsupported(f"{where}: a strict enumeration, or one with a schema of its own")
             holds = self.use(annotation.__name__, annotation.__module__)
             return Reading(f"{self.use('enum', READERS)}({holds})", holds)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -165,15 +180,16 @@ class Writer:
         return self.use(kind.__name__, kind.__module__)
 
     def add_model(self, model: type[BaseModel]) -> None:
-        if model not in self.models:
-            for name, info in model.model_fields.items():  # the models a model holds come first
-                self.reading(_field_annotation(info), f"{model.__name__}.{name}")
-            self.models.append(model)
+        if model in self.models:
+            return
+        if model in self.building:
+            raise Unsupported(f"{model.__name__}: a model that holds itself")
+        self.building.add(model)
+        for name, info in model.model_fields.items():  # the models a model holds come first
+            self.reading(_field_annotation(info), f"{model.__name__}.{name}")
+        self.models.append(model)
 
 
-READERS = "reasoner._plain_read"
-STANDARD_MODULES = ("datetime", "decimal")
-LINE_LENGTH = 120
 
 
 def _field_annotation(info: FieldInfo) -> Any:
@@ -182,6 +198,20 @@ def _field_annotation(info: FieldInfo) -> Any:
 
 def _reader_name(model: type[BaseModel]) -> str:
     return "read" + "".join("_" + c.lower() if c.isupper() else c for c in model.__name__)
+
+
+def _positional_count(function: Any) -> int | None:
+    """How many positional arguments a check takes (those without a default), or None when it
+    takes any other way."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(parameter.kind not in positional for parameter in parameters) or any(
+            parameter.default is not inspect.Parameter.empty for parameter in parameters):
+        return None
+    return len(parameters)
 
 
 def _call(start: str, arguments: list[str], end: str) -> str:
@@ -225,18 +255,22 @@ def _validators(writer: Writer, model: type[BaseModel]) -> tuple[dict[str, list[
     after: dict[str, list[str]] = {}
     for name, decorator in decorators.field_validators.items():
         where = f"{model.__name__}.{name}"
-        check = writer.check_name(decorator.func, where)
+        unknown = set(decorator.info.fields) - set(model.model_fields)
+        if unknown:  # "*" among them: pydantic's every field
+            raise Unsupported(f"{where}: a validator of {sorted(unknown)}, not of named fields")
         if decorator.info.mode == "before":
-            entries = [check]
+            entries = [writer.check_name(decorator.func, where)]
             target = before
         elif decorator.info.mode == "after":
-            reads_fields = len(inspect.signature(decorator.func).parameters) == 2
-            entries = [f"({check}, {reads_fields})"]
+            check = writer.check_name(decorator.func, where, arguments=(1, 2))
+            entries = [f"({check}, {_positional_count(decorator.func) == 2})"]
             target = after
         else:
             raise Unsupported(f"{where}: a {decorator.info.mode} field validator")
         for field_name in decorator.info.fields:
             target.setdefault(field_name, []).extend(entries)
+    if any(len(checks) > 1 for checks in before.values()):
+        raise Unsupported(f"{model.__name__}: two before validators on one field (pydantic runs the last first)")
     whole = []
     for name, model_decorator in decorators.model_validators.items():
         if model_decorator.info.mode != "after":
@@ -249,16 +283,20 @@ def _validators(writer: Writer, model: type[BaseModel]) -> tuple[dict[str, list[
 
 
 def _model_text(writer: Writer, model: type[BaseModel]) -> str:
-    config = model.model_config
-    if config.get("extra") != "forbid" or config.get("use_enum_values") or config.get("strict"):
-        raise Unsupported(f"{model.__name__}: model_config {config!r}")
+    config = dict(model.model_config)
+    unfollowed = any(value not in FOLLOWED_CONFIG.get(key, ()) for key, value in config.items())
+    if config.get("extra") != "forbid" or unfollowed:
+        raise Unsupported(f"{model.__name__}: model_config {config!r} (followed: {FOLLOWED_CONFIG})")
+    if model.__pydantic_post_init__ is not None:
+        raise Unsupported(f"{model.__name__}: model_post_init")
     before, after, whole = _validators(writer, model)
     lines = ["@dataclass(frozen=True, slots=True, kw_only=True)", f"class {PLAIN_PREFIX}{model.__name__}:"]
     readers = []
     for name, info in model.model_fields.items():
         where = f"{model.__name__}.{name}"
-        if info.alias or info.validation_alias:
-            raise Unsupported(f"{where}: an alias")
+        settings = [name for name in UNFOLLOWED_FIELD_SETTINGS if getattr(info, name, None) not in (None, False)]
+        if settings:
+            raise Unsupported(f"{where}: {', '.join(settings)}")
         reading = writer.reading(_field_annotation(info), where)
         dataclass_default, reader_default = _default(info, where)
         lines.append(f"    {name}: {reading.holds}{dataclass_default}")
