@@ -114,10 +114,6 @@ class Case(_Strict):
     _unique_line_numbers = field_validator("claim_lines")(checks.unique_line_numbers)
     _totals_in_range = model_validator(mode="after")(checks.totals_in_range)
 
-    def line_date(self, claim_line: ClaimLine) -> date:
-        """The line's date of service, which defaults to the case's."""
-        return checks.line_date(self, claim_line)
-
 
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 OWN_FIELD_MESSAGE = re.compile(r"^[a-z_]+(\.[a-z_]+)*: ")

@@ -63,7 +63,7 @@ class HasClaim(Protocol):
     def claim_lines(self) -> Sequence[HasAmount]: ...
 
 
-class HasDates(Protocol):
+class HasServiceDate(Protocol):
     @property
     def date_of_service(self) -> date: ...
 
@@ -171,6 +171,6 @@ def totals_in_range(case: Claim) -> Claim:
     return case
 
 
-def line_date(case: HasDates, claim_line: HasLineDate) -> date:
+def line_date(case: HasServiceDate, claim_line: HasLineDate) -> date:
     """A claim line's date of service, which defaults to the case's."""
     return claim_line.date or case.date_of_service
