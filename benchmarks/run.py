@@ -87,7 +87,8 @@ def grounding_per_case(count: int, entry: str = "main.lp") -> float:
     for chunk in chunks:
         control = clingo.Control()
         if hasattr(_solve, "_relevant"):  # the decision program without what no decision reads
-            _solve._add_statements(control, _solve._relevant(asp_dir(), (entry,)))
+            sliced: Any = _solve._relevant(asp_dir(), (entry,))  # (statements alone before the text cache)
+            _solve._add_statements(control, getattr(sliced, "statements", sliced))
         else:
             control.load(str(asp_dir() / entry))
         _add_facts(control, [f for key, case in enumerate(chunk) for f in case_facts(case, key)])

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,9 +39,10 @@ def cache_dir() -> Path | None:
     return Path(base) / "reasoner"
 
 
+@cache
 def rules_digest(folder: Path) -> str:
-    """A hash of every .lp file under the rules folder, path and bytes (read each time: well
-    under a millisecond for the project's rules, and never stale)."""
+    """A hash of every .lp file under the rules folder, path and bytes: read once per process,
+    as every other cache of the rules' data in a process is (reasoner/_solve.py's ``asp_dir``)."""
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*.lp")):
         digest.update(path.relative_to(folder).as_posix().encode())
@@ -71,33 +73,55 @@ def entry_key(folder: Path, kind: str, parts: Iterable[str]) -> str:
 
 def read_entry(key: str) -> Any | None:
     """The entry's JSON value, or None when the cache is off or has no readable entry."""
-    folder = cache_dir()
-    if folder is None:
-        return None
+    text = read_text(key, ".json")
     try:
-        return json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return None if text is None else json.loads(text)
+    except ValueError:
         return None
 
 
 def write_entry(key: str, value: Any) -> None:
-    """Store the entry (written whole, then renamed: a reader never sees half of it)."""
+    """Store the entry as JSON (written whole, then renamed: a reader never sees half of it)."""
+    write_text(key, json.dumps(value), ".json")
+
+
+def text_path(key: str, suffix: str) -> Path | None:
+    """Where the cache keeps the file of ``key`` with this suffix (None: the cache is off)."""
+    folder = cache_dir()
+    return None if folder is None else folder / f"{key}{suffix}"
+
+
+def read_text(key: str, suffix: str) -> str | None:
+    """The text of the file of ``key`` with this suffix, or None when there is none to read."""
+    path = text_path(key, suffix)
+    try:
+        return None if path is None else path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+
+
+def write_text(key: str, text: str, suffix: str) -> Path | None:
+    """Store ``text`` as the file of ``key`` with this suffix (written whole, then renamed);
+    where it is, or None when it could not be written."""
     import tempfile  # here: a process that finds its entries never loads it
 
-    folder = cache_dir()
-    if folder is None:
-        return
+    path = text_path(key, suffix)
+    if path is None:
+        return None
     written: Path | None = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as out:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
+                                         delete=False) as out:
             written = Path(out.name)
-            json.dump(value, out)
-        os.replace(written, folder / f"{key}.json")
+            out.write(text)
+        os.replace(written, path)
+        return path
     except OSError:
         if written is not None:
             with contextlib.suppress(OSError):
                 written.unlink(missing_ok=True)
+        return None
 
 
 def cached(key: str, compute: Callable[[], T], load: Callable[[Any], T | None],

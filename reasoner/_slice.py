@@ -11,9 +11,10 @@ program has the same shown atoms and the same constraints (the dropped rules are
 positive or stratified rules over the static data: nothing that could make a program
 without answer sets, which the byte-identity check in benchmarks/outputs.py confirms).
 
-This module only reads statements: reasoner/_solve.py parses the project's own rule files
-and builds the program (it alone drives clingo); facts about a case are still added as
-Symbols through the backend, never as program text.
+This module only reads statements: reasoner/_solve.py parses the project's own rule files,
+keeps the sliced program's text in the disk cache and builds the program (it alone drives
+clingo); facts about a case are still added as Symbols through the backend, never as program
+text.
 """
 
 from __future__ import annotations
@@ -28,15 +29,9 @@ Signature = tuple[str, int]
 
 def relevant_statements(statements: Sequence[ast.AST]) -> list[ast.AST]:
     """The statements (of the project's rule files, as reasoner/_solve.py parsed them) that the
-    output can depend on, without comments."""
-    return [statements[index] for index in relevant_indices(statements)]
-
-
-def relevant_indices(statements: Sequence[ast.AST]) -> list[int]:
-    """The positions, in order, of the statements that ``relevant_statements`` keeps (what
-    reasoner/_solve.py caches on disk: the same files parse to the same sequence)."""
-    positions = [index for index, s in enumerate(statements) if s.ast_type != ast.ASTType.Comment]
-    return [positions[index] for index in _kept([statements[index] for index in positions])]
+    output can depend on, in their order, without comments."""
+    kept = [statement for statement in statements if statement.ast_type != ast.ASTType.Comment]
+    return [kept[index] for index in _kept(kept)]
 
 
 def _kept(statements: list[ast.AST]) -> list[int]:

@@ -11,23 +11,36 @@ silently; so does clingo's own ``RuntimeError``.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import clingo
-from clingo import ast
 
-from reasoner._disk_cache import cached, entry_key, source_digest
-from reasoner._slice import relevant_indices
+from reasoner._disk_cache import (
+    cached,
+    entry_key,
+    read_entry,
+    read_text,
+    source_digest,
+    text_path,
+    write_entry,
+    write_text,
+)
 from reasoner.errors import ResourceError, RulesError
+
+if TYPE_CHECKING:  # clingo.ast is imported where a program is parsed or built from statements:
+    from clingo import ast  # a process that loads the stored sliced files (`check`) needs neither
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASP_DIR_VARIABLE = "REASONER_ASP_DIR"
-SLICER_SOURCE = PACKAGE_DIR / "_slice.py"  # part of the slice's cache key
+# Part of the cache key of a sliced program: the slicer, and this module, which stores it as text.
+SLICER_SOURCES = (PACKAGE_DIR / "_slice.py", Path(__file__).resolve())
 
 
 @cache
@@ -66,11 +79,33 @@ class SolvedModel:
 
 
 class _LogCapture:
+    """clingo's messages, each on one line. For a program loaded from the sliced copy of the rules
+    in the disk cache, a location in that file (``FILE:LINE:COLUMN...``) is named by the rule
+    file and line its statement came from."""
+
     def __init__(self) -> None:
         self.messages: list[str] = []
+        self._relocation: tuple[re.Pattern[str], tuple[str, ...]] | None = None
+
+    def relocate(self, stored: SlicedProgram) -> None:
+        if stored.text_file is not None:
+            pattern = re.compile(re.escape(str(stored.text_file)) + _LINE_AND_COLUMNS)
+            self._relocation = (pattern, stored.origins)
 
     def __call__(self, code: clingo.MessageCode, message: str) -> None:
-        self.messages.append(f"{code.name}: {' '.join(message.split())}")
+        text = " ".join(message.split())
+        if self._relocation is not None:
+            pattern, origins = self._relocation
+            text = pattern.sub(partial(_origin, origins), text)
+        self.messages.append(f"{code.name}: {text}")
+
+
+_LINE_AND_COLUMNS = r":(\d+):\d+(?:-(?:\d+:)?\d+)?"
+
+
+def _origin(origins: tuple[str, ...], match: re.Match[str]) -> str:
+    line = int(match.group(1))
+    return origins[line - 1] if 0 < line <= len(origins) else match.group(0)
 
 
 def solve(
@@ -90,7 +125,7 @@ def solve(
             for path in [*(asp_dir() / entry for entry in entries), *extra_files]:
                 control.load(str(path))
         else:
-            _add_statements(control, _relevant(asp_dir(), tuple(entries)))
+            _relevant(asp_dir(), tuple(entries)).add_to(control, log)
         _add_facts(control, facts)
         control.ground([("base", [])])
         _fail_on_messages(log)
@@ -107,39 +142,124 @@ def solve(
     return models
 
 
+class SlicedProgram:
+    """The statements of a program that its output can depend on (reasoner/_slice.py).
+
+    Sliced once per set of rules, the program's text (a statement a line, as clingo prints it) is
+    kept in the disk cache as a rule file of its own; a later process loads that file into its
+    first Control (clingo reads it in a fraction of the time that parsing every rule file into
+    Python statements takes) and parses it into statements only when it builds a second Control.
+    Its ``origins`` name the rule file and line each line came from, for clingo's messages.
+    """
+
+    def __init__(self, folder: Path, entries: tuple[str, ...], statements: tuple[ast.AST, ...] | None = None,
+                 text_file: Path | None = None, origins: tuple[str, ...] = ()) -> None:
+        self._source = (folder, entries)
+        self._statements = statements
+        self._loaded = False
+        self.text_file = text_file
+        self.origins = origins
+
+    @property
+    def statements(self) -> tuple[ast.AST, ...]:
+        if self._statements is None:
+            if self.text_file is not None and self.text_file.is_file():
+                self._statements = tuple(_parsed([str(self.text_file)], "the sliced program", self)[1:])
+            else:  # gone since it was found (the cache was cleared): sliced anew
+                self.text_file = None
+                self._statements = _sliced_from_files(*self._source)
+        return self._statements
+
+    def add_to(self, control: clingo.Control, log: _LogCapture) -> None:
+        """Add the program to ``control``: the stored file loaded into the first Control (if it is
+        still there: a Control that failed to load a file cannot be used again), statements after."""
+        if self.text_file is not None:
+            log.relocate(self)
+        if not self._loaded and self._statements is None and self.text_file is not None \
+                and self.text_file.is_file():
+            self._loaded = True
+            control.load(str(self.text_file))  # the rule file _store wrote from these rules
+        else:
+            _add_statements(control, self.statements)
+
+
 @cache
-def _relevant(folder: Path, entries: tuple[str, ...]) -> tuple[ast.AST, ...]:
-    """The statements of the entries that their output can depend on, parsed once per folder."""
+def _relevant(folder: Path, entries: tuple[str, ...]) -> SlicedProgram:
+    """The entries' statements that their output can depend on, once per process: the sliced
+    program in the disk cache when these rules were sliced before by this slicer and this module
+    (reasoner/_disk_cache.py: the key hashes every .lp file), else parsed from the files, sliced
+    and stored."""
+    key = entry_key(folder, "sliced", [*entries, source_digest(*SLICER_SOURCES)])
+    found = _read_back(key, read_entry(key), folder, entries)
+    if found is not None:
+        return found
+    statements = _sliced_from_files(folder, entries)
+    _store(key, statements, folder)
+    return SlicedProgram(folder, entries, statements)
+
+
+def _sliced_from_files(folder: Path, entries: tuple[str, ...]) -> tuple[ast.AST, ...]:
+    from reasoner import _slice
+
+    return tuple(_slice.relevant_statements(_parsed([str(folder / entry) for entry in entries], ", ".join(entries))))
+
+
+def _parsed(paths: list[str], what: str, stored: SlicedProgram | None = None) -> list[ast.AST]:
+    from clingo import ast
+
     log = _LogCapture()
+    if stored is not None:
+        log.relocate(stored)
+    parsed: list[ast.AST] = []
     try:
-        parsed: list[ast.AST] = []
-        # The project's own rule files, read as `load` reads them (never user text).
-        ast.parse_files([str(folder / entry) for entry in entries], parsed.append,
-                        logger=log, message_limit=50)
+        # The project's own rule files (or the sliced copy _store wrote), read as `load` reads them.
+        ast.parse_files(paths, parsed.append, logger=log, message_limit=50)
     except RuntimeError as error:
         detail = "; ".join(log.messages) or str(error)
-        raise RulesError(f"clingo failed to parse {', '.join(entries)}: {detail}") from None
+        raise RulesError(f"clingo failed to parse {what}: {detail}") from None
     _fail_on_messages(log)
-    return tuple(parsed[index] for index in _relevant_indices(folder, entries, parsed))
+    return parsed
 
 
-def _relevant_indices(folder: Path, entries: tuple[str, ...], parsed: list[ast.AST]) -> list[int]:
-    """Which parsed statements the slice keeps: from the disk cache when these rules were sliced
-    before by this slicer (reasoner/_disk_cache.py: the key hashes every .lp file), else sliced
-    and stored."""
-    key = entry_key(folder, "slice", [*entries, source_digest(SLICER_SOURCE)])
-    return cached(key, lambda: relevant_indices(parsed), lambda stored: _positions(stored, len(parsed)))
+def _store(key: str, statements: tuple[ast.AST, ...], folder: Path) -> None:
+    """The sliced program as a rule file, a statement a line, and an entry with that file's digest
+    and where each line came from (the rule file relative to the folder, and its line)."""
+    lines = [str(statement) for statement in statements]
+    if any("\n" in line for line in lines):
+        return  # (clingo prints each statement on one line: never so far)
+    text = "".join(f"{line}\n" for line in lines)
+    if write_text(key, text, ".lp") is not None:
+        origins = [_origin_of(statement, folder) for statement in statements]
+        write_entry(key, {"sha256": hashlib.sha256(text.encode()).hexdigest(), "origins": origins})
 
 
-def _positions(stored: Any, count: int) -> list[int] | None:
-    """A stored slice, if it is one for ``count`` statements: sorted distinct positions."""
-    if isinstance(stored, list) and all(type(i) is int and 0 <= i < count for i in stored) \
-            and stored == sorted(set(stored)):
-        return stored
-    return None
+def _origin_of(statement: ast.AST, folder: Path) -> list[str | int]:
+    begin = statement.location.begin
+    path = Path(begin.filename)
+    return [path.relative_to(folder).as_posix() if path.is_relative_to(folder) else begin.filename, begin.line]
+
+
+def _read_back(key: str, stored: Any, folder: Path, entries: tuple[str, ...]) -> SlicedProgram | None:
+    """The stored sliced program, if its rule file is there with the digest it was stored with."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("origins"), list) \
+            or not all(_is_origin(origin) for origin in stored["origins"]):
+        return None
+    text = read_text(key, ".lp")
+    text_file = text_path(key, ".lp")
+    if text is None or text_file is None or text.count("\n") != len(stored["origins"]) \
+            or hashlib.sha256(text.encode()).hexdigest() != stored.get("sha256"):
+        return None
+    origins = tuple(f"{folder / where}:{line}" for where, line in stored["origins"])
+    return SlicedProgram(folder, entries, text_file=text_file, origins=origins)
+
+
+def _is_origin(item: Any) -> bool:
+    return isinstance(item, list) and len(item) == 2 and type(item[0]) is str and type(item[1]) is int
 
 
 def _add_statements(control: clingo.Control, statements: Iterable[ast.AST]) -> None:
+    from clingo import ast
+
     with ast.ProgramBuilder(control) as builder:
         for statement in statements:
             builder.add(statement)
@@ -195,7 +315,7 @@ class PreparedProgram:
         try:
             self._control = clingo.Control(list(arguments), logger=self._log, message_limit=50)
             if sliced and not extra_files:
-                _add_statements(self._control, _relevant(asp_dir(), (entry,)))
+                _relevant(asp_dir(), (entry,)).add_to(self._control, self._log)
             else:
                 self._control.load(str(asp_dir() / entry))
             for path in extra_files:

@@ -43,8 +43,10 @@ def test_every_other_command_line_goes_to_typer(arguments: list[str]) -> None:
     assert plain_check_arguments(arguments) is None
 
 
-def run(code: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+def run(code: str, *arguments: str, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"}
+    if cache is not None:
+        env["REASONER_CACHE_DIR"] = str(cache)
     return subprocess.run([sys.executable, "-c", code, *arguments], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120, check=False)
 
@@ -83,6 +85,17 @@ def test_a_valid_case_is_checked_without_loading_pydantic(output_format: str) ->
     done = run(PYDANTIC_PROBE, "check", EXAMPLE, "--format", output_format)
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_a_check_with_the_rules_cached_parses_no_rule_into_python(tmp_path: Path) -> None:
+    # The sliced programs stored by the first check are loaded by clingo itself (ADR 0013): the
+    # second parses no statement into Python, so it loads neither clingo's AST nor the slicer.
+    probe = FAST + "; print('clingo.ast' in sys.modules, 'reasoner._slice' in sys.modules, file=sys.stderr)"
+    first, second = (run(probe, "check", EXAMPLE, cache=tmp_path / "cache") for _ in range(2))
+    assert (first.returncode, second.returncode) == (0, 0), second.stderr
+    assert first.stdout == second.stdout
+    assert first.stderr.strip().splitlines()[-1] == "True True"  # sliced from the rule files
+    assert second.stderr.strip().splitlines()[-1] == "False False"
 
 
 @pytest.mark.parametrize(("field", "problem"), [

@@ -1,27 +1,29 @@
 """What the rules give before any case is cached on disk, keyed by the rules, and never trusted blindly.
 
-`reasoner check` is a new process each time; slicing the rules (reasoner/_slice.py) took most
-of its start-up, and reading the catalogue from every static atom a good part of the rest.
-reasoner/_solve.py stores which parsed statements the slice keeps, reasoner/catalogue.py the
-catalogue as JSON, each under a key that hashes every .lp file, the code that computes the entry
-and clingo's version (reasoner/_disk_cache.py):
-another set of rules never reads the entry, a damaged entry is sliced again, and a cache that
-cannot be written costs nothing but the time.
+`reasoner check` is a new process each time; parsing every rule file and slicing the rules
+(reasoner/_slice.py) took most of its start-up, and reading the catalogue from every static atom a
+good part of the rest. reasoner/_solve.py stores the sliced program's text (a statement a line,
+with the file and line each came from), reasoner/catalogue.py the catalogue as JSON, each under a
+key that hashes every .lp file, the code that computes the entry and clingo's version
+(reasoner/_disk_cache.py): another set of rules never reads the entry, a damaged entry is sliced
+again, and a cache that cannot be written costs nothing but the time.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from clingo import ast
 
-from reasoner import _disk_cache, _solve, catalogue_cache, decide
+from reasoner import _disk_cache, _slice, _solve, catalogue_cache, decide
 from reasoner import catalogue as catalogue_module
-from reasoner._slice import relevant_indices
+from reasoner._slice import relevant_statements
 from reasoner.catalogue import catalogue, catalogue_from_rules
+from reasoner.errors import RulesError
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "antibiotic-prolonged-infusion.json"
@@ -32,6 +34,15 @@ def parsed(folder: Path) -> list[ast.AST]:
     statements: list[ast.AST] = []
     ast.parse_files([str(folder / entry) for entry in ENTRIES], statements.append)
     return statements
+
+
+@pytest.fixture(autouse=True)
+def fresh_programs() -> Iterator[None]:
+    """Each test reads the sliced program anew (it is kept per process), and leaves none behind
+    that came from its temporary folders."""
+    _solve._relevant.cache_clear()
+    yield
+    _solve._relevant.cache_clear()
 
 
 @pytest.fixture
@@ -49,48 +60,149 @@ def rules(tmp_path: Path) -> Path:
 
 
 def entries_in(folder: Path) -> list[Path]:
-    return sorted(folder.glob("slice-*.json"))
+    return sorted(folder.glob("sliced-*.json"))
 
 
-def test_the_slice_is_stored_once_and_read_back(cache_folder: Path, rules: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    statements = parsed(rules)
-    first = _solve._relevant_indices(rules, ENTRIES, statements)
-    assert first == relevant_indices(statements)
+def sliced_anew(rules: Path) -> _solve.SlicedProgram:
+    _solve._relevant.cache_clear()
+    return _solve._relevant(rules, ENTRIES)
+
+
+def test_the_sliced_program_is_stored_once_and_read_back_the_same(
+    cache_folder: Path, rules: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = sliced_anew(rules)
+    assert first.statements == tuple(relevant_statements(parsed(rules)))
+    assert first.text_file is None  # parsed from the rule files themselves
     (entry,) = entries_in(cache_folder)
-    assert json.loads(entry.read_text(encoding="utf-8")) == first
+    text_file = entry.with_suffix(".lp")
+    assert text_file.read_text(encoding="utf-8").splitlines() == [str(s) for s in first.statements]
 
-    def not_again(_: object) -> list[int]:
+    def not_again(_: object) -> list[ast.AST]:
         raise AssertionError("sliced again although the entry is there")
 
-    monkeypatch.setattr(_solve, "relevant_indices", not_again)
-    assert _solve._relevant_indices(rules, ENTRIES, parsed(rules)) == first
+    monkeypatch.setattr(_slice, "relevant_statements", not_again)
+    again = sliced_anew(rules)
+    assert again.text_file == text_file
+    assert again.origins == tuple(f"{s.location.begin.filename}:{s.location.begin.line}" for s in first.statements)
+    assert again.statements == first.statements  # clingo's AST equality: the same statements
 
 
 def test_a_change_to_any_rule_file_is_another_key(cache_folder: Path, rules: Path) -> None:
-    _solve._relevant_indices(rules, ENTRIES, parsed(rules))
+    sliced_anew(rules)
     label_file = rules / "catalogue.lp"
     label_file.write_text(label_file.read_text(encoding="utf-8") + "\n% a comment changes the key too\n",
                           encoding="utf-8")
-    _solve._relevant_indices(rules, ENTRIES, parsed(rules))
+    _disk_cache.rules_digest.cache_clear()  # (read once per process, as the rules are)
+    sliced_anew(rules)
     assert len(entries_in(cache_folder)) == 2
 
 
-@pytest.mark.parametrize("damage", ["not json", "[1, 1, 2]", "[-1]", "[99999]", '{"a": 1}', '["1"]'])
-def test_a_damaged_entry_is_sliced_again_and_replaced(cache_folder: Path, rules: Path, damage: str) -> None:
-    statements = parsed(rules)
-    right = _solve._relevant_indices(rules, ENTRIES, statements)
+def _replace_entry(entry: Path, text: str) -> None:
+    entry.write_text(text, encoding="utf-8")
+
+
+def _edit_program(entry: Path, text: str) -> None:
+    program = entry.with_suffix(".lp")
+    lines = program.read_text(encoding="utf-8").splitlines(keepends=True)
+    if text == "drop a line":
+        program.write_text("".join(lines[:-1]), encoding="utf-8")
+    elif text == "remove the file":
+        program.unlink()
+    else:
+        program.write_text("".join(lines[:-1]) + text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(("damage", "text"), [
+    (_replace_entry, "not json"), (_replace_entry, '{"a": 1}'), (_replace_entry, '{"sha256": "0", "origins": []}'),
+    (_replace_entry, '{"sha256": "0", "origins": [["x.lp"]]}'), (_edit_program, "a(.\n"),
+    (_edit_program, "drop a line"), (_edit_program, "remove the file"),
+])
+def test_a_damaged_entry_is_sliced_again_and_replaced(
+    cache_folder: Path, rules: Path, damage: Callable[[Path, str], None], text: str,
+) -> None:
+    right = sliced_anew(rules)
     (entry,) = entries_in(cache_folder)
-    entry.write_text(damage, encoding="utf-8")
-    assert _solve._relevant_indices(rules, ENTRIES, statements) == right
-    assert json.loads(entry.read_text(encoding="utf-8")) == right
+    stored = entry.read_text(encoding="utf-8"), entry.with_suffix(".lp").read_text(encoding="utf-8")
+    damage(entry, text)
+    again = sliced_anew(rules)
+    assert again.text_file is None  # sliced from the rule files again
+    assert again.statements == right.statements
+    assert (entry.read_text(encoding="utf-8"), entry.with_suffix(".lp").read_text(encoding="utf-8")) == stored
+
+
+@pytest.mark.usefixtures("cache_folder")
+def test_one_decision_loads_the_stored_program_without_parsing_it_and_a_second_parses_it_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A one-shot process (`reasoner check`) has clingo read the stored text straight into its
+    Control; only a process that grounds the program again parses it into statements, once."""
+    case = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    first = decide(case).to_json()  # slices and stores
+    _solve._relevant.cache_clear()
+    parses: list[list[str]] = []
+    original = _solve._parsed
+
+    def counted(paths: list[str], *rest: object) -> list[ast.AST]:
+        parses.append(paths)
+        return original(paths, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_solve, "_parsed", counted)
+    assert decide(case).to_json() == first  # the decision and the explanation programs: loaded
+    assert parses == []
+    assert decide(case).to_json() == first  # a second decision program: parsed
+    assert decide(case).to_json() == first  # and a third: from the same statements
+    assert [paths[0].endswith(".lp") and "sliced-" in paths[0] for paths in parses] == [True]
+
+
+@pytest.mark.usefixtures("cache_folder")
+@pytest.mark.parametrize("removed_before", ["the first Control", "the second Control"])
+def test_a_stored_program_removed_after_it_was_found_is_sliced_from_the_rules(removed_before: str) -> None:
+    """The cache may be cleared while a process runs: what it found and then lost is sliced anew
+    from the rule files, with the same decision."""
+    case = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    first = decide(case).to_json()  # slices and stores
+    _solve._relevant.cache_clear()
+    program = _solve._relevant(_solve.asp_dir(), ("main.lp",))
+    assert program.text_file is not None
+    if removed_before == "the second Control":
+        assert decide(case).to_json() == first  # the first Control loads the file
+    program.text_file.unlink()
+    assert decide(case).to_json() == first
+    assert program.text_file is None  # sliced from the rule files
+
+
+def test_a_rules_message_names_the_file_and_line_also_from_the_cached_text(
+    cache_folder: Path, rules: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """clingo's messages are rules bugs (RulesError); read back from the cache, the program is
+    parsed from one text, and the message still names the rule file and line, not `<string>`."""
+    inputs = rules / "input.lp"  # included by every program
+    lines = inputs.read_text(encoding="utf-8").splitlines()
+    inputs.write_text("\n".join([*lines, ":- case(C), never_defined(C)."]) + "\n", encoding="utf-8")
+    monkeypatch.setenv(_solve.ASP_DIR_VARIABLE, str(rules))
+    _solve.asp_dir.cache_clear()
+    case = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    try:
+        messages = []
+        for _ in range(2):  # parsed from the files, then read back from the cache's text
+            _solve._relevant.cache_clear()
+            with pytest.raises(RulesError) as raised:
+                decide(case, explanation=False)
+            messages.append(str(raised.value))
+    finally:
+        _solve.asp_dir.cache_clear()
+    assert entries_in(cache_folder)
+    for message in messages:
+        assert "never_defined" in message
+        assert f"input.lp:{len(lines) + 1}" in message
+        assert "<string>" not in message
 
 
 def test_the_cache_turned_off_writes_nothing(tmp_path: Path, rules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(_disk_cache.CACHE_DIR_VARIABLE, _disk_cache.CACHE_OFF)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    statements = parsed(rules)
-    assert _solve._relevant_indices(rules, ENTRIES, statements) == relevant_indices(statements)
+    assert sliced_anew(rules).statements == tuple(relevant_statements(parsed(rules)))
     assert not (tmp_path / "xdg").exists()
 
 
@@ -99,8 +211,7 @@ def test_a_cache_that_cannot_be_written_costs_only_time(tmp_path: Path, rules: P
     blocker = tmp_path / "a-file-not-a-folder"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv(_disk_cache.CACHE_DIR_VARIABLE, str(blocker / "cache"))
-    statements = parsed(rules)
-    assert _solve._relevant_indices(rules, ENTRIES, statements) == relevant_indices(statements)
+    assert sliced_anew(rules).statements == tuple(relevant_statements(parsed(rules)))
 
 
 def test_xdg_cache_home_is_the_default_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,7 +222,6 @@ def test_xdg_cache_home_is_the_default_place(tmp_path: Path, monkeypatch: pytest
 
 def test_a_decision_from_the_cached_slice_is_the_same(cache_folder: Path) -> None:
     case = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    _solve._relevant.cache_clear()
     first = decide(case).to_json()  # slices and stores
     _solve._relevant.cache_clear()
     again = decide(case).to_json()  # reads the entry

@@ -3,7 +3,8 @@ parts), only _facts.py builds input Symbols, and nothing turns text into a progr
 
 _solve.py reads the project's own rule files either with `Control.load` or with
 `clingo.ast.parse_files` (the same files, as statements, for _slice.py to keep what the output
-depends on); _slice.py only reads those statements."""
+depends on), and the sliced copy of them it writes to the disk cache the same two ways; _slice.py
+only reads those statements."""
 
 from __future__ import annotations
 
@@ -90,15 +91,21 @@ def test_nothing_parses_text_into_a_program_or_term(path: Path) -> None:
 
 
 def test_the_solver_parses_only_files_of_the_rules_folder() -> None:
-    """Every parse_files call in _solve.py names files built from the rules folder (asp_dir()
-    or the folder it returned), never a path or text a user gave."""
+    """parse_files is called in one function of _solve.py, `_parsed`, and every call of that names
+    files built from the rules folder (the folder asp_dir() returned), or the sliced copy of those
+    rules that _solve.py itself wrote to the disk cache (`text_file`): never a path or text a user
+    gave."""
     tree = tree_of(PACKAGE / SOLVER_MODULE)
+    parsing = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+               and any(isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                       and call.func.attr == "parse_files" for call in ast.walk(node))]
+    assert [function.name for function in parsing] == ["_parsed"]
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
-             and isinstance(node.func, ast.Attribute) and node.func.attr == "parse_files"]
+             and isinstance(node.func, ast.Name) and node.func.id == "_parsed"]
     assert calls
     for call in calls:
         argument = ast.unparse(call.args[0])
-        assert "folder / entry" in argument or "asp_dir()" in argument, argument
+        assert "folder / entry" in argument or "self.text_file" in argument, argument
 
 
 def _is_text(node: ast.expr) -> bool:
