@@ -11,7 +11,6 @@ silently; so does clingo's own ``RuntimeError``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,15 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 import clingo
 
-from reasoner._disk_cache import (
-    cached,
-    entry_key,
-    read_entry,
-    read_text,
-    source_digest,
-    text_path,
-    write_entry,
-    write_text,
+from reasoner._aspif import AspifWriter
+from reasoner._disk_cache import cached, entry_key, source_digest
+from reasoner._program_store import (
+    GROUND,
+    RULES,
+    ground_details,
+    origin,
+    rules_text,
+    store,
+    stored_ground,
+    stored_rules,
 )
 from reasoner.errors import ResourceError, RulesError
 
@@ -39,8 +40,8 @@ if TYPE_CHECKING:  # clingo.ast is imported where a program is parsed or built f
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASP_DIR_VARIABLE = "REASONER_ASP_DIR"
-# Part of the cache key of a sliced program: the slicer, and this module, which stores it as text.
-SLICER_SOURCES = (PACKAGE_DIR / "_slice.py", Path(__file__).resolve())
+# Part of the cache key of a stored program: the code that slices it and writes it.
+STORE_SOURCES = tuple(PACKAGE_DIR / name for name in ("_slice.py", "_solve.py", "_program_store.py", "_aspif.py"))
 
 
 @cache
@@ -178,7 +179,7 @@ class SlicedProgram:
         if not self._loaded and self._statements is None and self.text_file is not None \
                 and self.text_file.is_file():
             self._loaded = True
-            control.load(str(self.text_file))  # the rule file _store wrote from these rules
+            control.load(str(self.text_file))  # the rule file _relevant stored from these rules
         else:
             _add_statements(control, self.statements)
 
@@ -189,12 +190,15 @@ def _relevant(folder: Path, entries: tuple[str, ...]) -> SlicedProgram:
     program in the disk cache when these rules were sliced before by this slicer and this module
     (reasoner/_disk_cache.py: the key hashes every .lp file), else parsed from the files, sliced
     and stored."""
-    key = entry_key(folder, "sliced", [*entries, source_digest(*SLICER_SOURCES)])
-    found = _read_back(key, read_entry(key), folder, entries)
+    key = entry_key(folder, "sliced", [*entries, source_digest(*STORE_SOURCES)])
+    found = stored_rules(key, folder)
     if found is not None:
-        return found
+        return SlicedProgram(folder, entries, text_file=found[0], origins=found[1])
     statements = _sliced_from_files(folder, entries)
-    _store(key, statements, folder)
+    text = rules_text([str(statement) for statement in statements])
+    if text is not None:
+        origins = [origin(s.location.begin.filename, s.location.begin.line, folder) for s in statements]
+        store(key, RULES, text, {"origins": origins})
     return SlicedProgram(folder, entries, statements)
 
 
@@ -212,49 +216,13 @@ def _parsed(paths: list[str], what: str, stored: SlicedProgram | None = None) ->
         log.relocate(stored)
     parsed: list[ast.AST] = []
     try:
-        # The project's own rule files (or the sliced copy _store wrote), read as `load` reads them.
+        # The project's own rule files (or the sliced copy _relevant stored), read as `load` reads them.
         ast.parse_files(paths, parsed.append, logger=log, message_limit=50)
     except RuntimeError as error:
         detail = "; ".join(log.messages) or str(error)
         raise RulesError(f"clingo failed to parse {what}: {detail}") from None
     _fail_on_messages(log)
     return parsed
-
-
-def _store(key: str, statements: tuple[ast.AST, ...], folder: Path) -> None:
-    """The sliced program as a rule file, a statement a line, and an entry with that file's digest
-    and where each line came from (the rule file relative to the folder, and its line)."""
-    lines = [str(statement) for statement in statements]
-    if any("\n" in line for line in lines):
-        return  # (clingo prints each statement on one line: never so far)
-    text = "".join(f"{line}\n" for line in lines)
-    if write_text(key, text, ".lp") is not None:
-        origins = [_origin_of(statement, folder) for statement in statements]
-        write_entry(key, {"sha256": hashlib.sha256(text.encode()).hexdigest(), "origins": origins})
-
-
-def _origin_of(statement: ast.AST, folder: Path) -> list[str | int]:
-    begin = statement.location.begin
-    path = Path(begin.filename)
-    return [path.relative_to(folder).as_posix() if path.is_relative_to(folder) else begin.filename, begin.line]
-
-
-def _read_back(key: str, stored: Any, folder: Path, entries: tuple[str, ...]) -> SlicedProgram | None:
-    """The stored sliced program, if its rule file is there with the digest it was stored with."""
-    if not isinstance(stored, dict) or not isinstance(stored.get("origins"), list) \
-            or not all(_is_origin(origin) for origin in stored["origins"]):
-        return None
-    text = read_text(key, ".lp")
-    text_file = text_path(key, ".lp")
-    if text is None or text_file is None or text.count("\n") != len(stored["origins"]) \
-            or hashlib.sha256(text.encode()).hexdigest() != stored.get("sha256"):
-        return None
-    origins = tuple(f"{folder / where}:{line}" for where, line in stored["origins"])
-    return SlicedProgram(folder, entries, text_file=text_file, origins=origins)
-
-
-def _is_origin(item: Any) -> bool:
-    return isinstance(item, list) and len(item) == 2 and type(item[0]) is str and type(item[1]) is int
 
 
 def _add_statements(control: clingo.Control, statements: Iterable[ast.AST]) -> None:
@@ -292,62 +260,28 @@ def single_model(models: list[SolvedModel]) -> SolvedModel:
     return models[0]
 
 
-class PreparedProgram:
-    """A program grounded once and solved many times under assumptions.
+class GroundProgram:
+    """A program grounded once and solved many times under assumptions, its externals named.
 
-    Its external atoms are declared ``[free]``; every solve assumes each of them true
-    or false (a complete assignment, as integer literals), so no state is carried from
-    one solve to the next. Not thread-safe: each process keeps its own, see ``prepared``.
-    ``sliced``: only the statements its output can depend on (reasoner/_slice.py), so the
-    static data no solve reads (labels, sources, quotes) is neither grounded nor carried
-    through every solve; ``static_facts`` then holds only what is left.
+    Its external atoms are declared ``[free]``; every solve assumes each of them true or false
+    (a complete assignment, as integer literals), so no state is carried from one solve to the
+    next. Not thread-safe: each process keeps its own (``prepared``, ``explanation_program``).
     """
 
-    def __init__(
-        self,
-        entry: str,
-        arguments: Sequence[str] = (),
-        facts: Iterable[clingo.Symbol] = (),
-        extra_files: Sequence[Path] = (),
-        sliced: bool = False,
-    ) -> None:
-        self._log = _LogCapture()
-        try:
-            self._control = clingo.Control(list(arguments), logger=self._log, message_limit=50)
-            if sliced and not extra_files:
-                _relevant(asp_dir(), (entry,)).add_to(self._control, self._log)
-            else:
-                self._control.load(str(asp_dir() / entry))
-            for path in extra_files:
-                self._control.load(str(path))
-            _add_facts(self._control, facts)
-            self._control.ground([("base", [])])
-        except RuntimeError as error:
-            detail = "; ".join(self._log.messages) or str(error)
-            raise RulesError(f"clingo failed on {entry}: {detail}") from None
-        _fail_on_messages(self._log)
+    def __init__(self, control: clingo.Control, log: _LogCapture, entry: str,
+                 externals: Sequence[tuple[ExternalName, int]]) -> None:
+        self._control = control
+        self._log = log
         self._entry = entry
-        literals = [(atom.symbol, atom.literal) for atom in self._control.symbolic_atoms if atom.is_external]
         # Each solve assumes every external false but the true ones: a copy of this list
         # with those few slots turned true.
-        self._all_false = [-literal for _, literal in literals]
-        self._slot = {symbol: (index, literal) for index, (symbol, literal) in enumerate(literals)}
-        self._slot_by_name = {external_name(symbol): slot for symbol, slot in self._slot.items()}
+        self._all_false = [-literal for _, literal in externals]
+        self._slot_by_name = {name: (index, literal) for index, (name, literal) in enumerate(externals)}
         self._models = -1  # the solve.models setting last made (setting it costs a round trip)
-        self.externals = frozenset(self._slot)
 
-    def static_facts(self) -> list[clingo.Symbol]:
-        """Every atom the grounding already settled as a fact (the program's static data)."""
-        return [atom.symbol for atom in self._control.symbolic_atoms if atom.is_fact]
-
-    def facts_of(self, name: str, arity: int) -> list[list[clingo.Symbol]]:
-        """The arguments of every ground fact name/arity (static data of the program)."""
-        atoms = self._control.symbolic_atoms.by_signature(name, arity)
-        return [list(atom.symbol.arguments) for atom in atoms if atom.is_fact]
-
-    def solve(self, true_externals: frozenset[clingo.Symbol], models: int = 0) -> list[SolvedModel]:
-        """Every model (or the first ``models``) with exactly these externals true."""
-        return self._solve_with(self._slot, true_externals, models)
+    def named_externals(self) -> list[tuple[ExternalName, int]]:
+        """Each external atom by name, with its literal, in the order of the assumptions."""
+        return [(name, literal) for name, (_, literal) in self._slot_by_name.items()]
 
     def solve_named(self, true_externals: Iterable[ExternalName], models: int = 0) -> list[SolvedModel]:
         """``solve``, with the true externals given by name (``external_name``): no Symbol is
@@ -403,6 +337,61 @@ class PreparedProgram:
             self._models = models
 
 
+
+class PreparedProgram(GroundProgram):
+    """A program grounded here, with its externals also by Symbol and its static facts at hand.
+
+    ``sliced``: only the statements its output can depend on (reasoner/_slice.py), so the
+    static data no solve reads (labels, sources, quotes) is neither grounded nor carried
+    through every solve; ``static_facts`` then holds only what is left. ``observer``, if given,
+    sees the ground program (reasoner/_aspif.py writes it down).
+    """
+
+    def __init__(
+        self,
+        entry: str,
+        arguments: Sequence[str] = (),
+        facts: Iterable[clingo.Symbol] = (),
+        extra_files: Sequence[Path] = (),
+        sliced: bool = False,
+        observer: AspifWriter | None = None,
+    ) -> None:
+        log = _LogCapture()
+        try:
+            control = clingo.Control(list(arguments), logger=log, message_limit=50)
+            if observer is not None:
+                control.register_observer(observer)
+            if sliced and not extra_files:
+                _relevant(asp_dir(), (entry,)).add_to(control, log)
+            else:
+                control.load(str(asp_dir() / entry))
+            for path in extra_files:
+                control.load(str(path))
+            _add_facts(control, facts)
+            control.ground([("base", [])])
+        except RuntimeError as error:
+            detail = "; ".join(log.messages) or str(error)
+            raise RulesError(f"clingo failed on {entry}: {detail}") from None
+        _fail_on_messages(log)
+        literals = [(atom.symbol, atom.literal) for atom in control.symbolic_atoms if atom.is_external]
+        super().__init__(control, log, entry, [(external_name(symbol), literal) for symbol, literal in literals])
+        self._slot = {symbol: (index, literal) for index, (symbol, literal) in enumerate(literals)}
+        self.externals = frozenset(self._slot)
+
+    def static_facts(self) -> list[clingo.Symbol]:
+        """Every atom the grounding already settled as a fact (the program's static data)."""
+        return [atom.symbol for atom in self._control.symbolic_atoms if atom.is_fact]
+
+    def facts_of(self, name: str, arity: int) -> list[list[clingo.Symbol]]:
+        """The arguments of every ground fact name/arity (static data of the program)."""
+        atoms = self._control.symbolic_atoms.by_signature(name, arity)
+        return [list(atom.symbol.arguments) for atom in atoms if atom.is_fact]
+
+    def solve(self, true_externals: frozenset[clingo.Symbol], models: int = 0) -> list[SolvedModel]:
+        """Every model (or the first ``models``) with exactly these externals true."""
+        return self._solve_with(self._slot, true_externals, models)
+
+
 def _first_model_only(_model: clingo.Model) -> bool:
     return False  # stop the search: a model exists
 
@@ -426,9 +415,11 @@ EXPLAIN_ARGUMENTS = ("--heuristic=Domain", "--enum-mode=domRec")
 
 
 @cache
-def explanation_program(version: str) -> PreparedProgram:
+def explanation_program(version: str) -> GroundProgram:
     """The explanation program (asp/explain.lp) for one policy version, sliced and grounded once
-    per process for each version asked about.
+    per process for each version asked about; grounded once per set of rules, in fact: the ground
+    program is stored in the disk cache in clingo's aspif (ADR 0013), which later processes load
+    in about a tenth of the grounding's time, without a Python object per atom.
 
     It gets the input vocabulary's kind/code table, so that the abstract case respects
     which codes fit which device kind, as every real case does. Sliced, it grounds in about
@@ -437,10 +428,42 @@ def explanation_program(version: str) -> PreparedProgram:
     variables and a twelfth fewer instructions per solve than with the version an external
     (docs/performance.md).
     """
-    program = _explanation_rules(sliced=True, version=version)
-    if not any(arguments[0].name == version for arguments in program.facts_of("version", 4)):
+    facts = _explanation_facts(version)
+    key = entry_key(asp_dir(), "ground", [EXPLAIN_ENTRY, *EXPLAIN_ARGUMENTS, *map(str, facts),
+                                          source_digest(*STORE_SOURCES)])
+    program, versions = _stored_explanation(key) or _grounded_explanation(key, facts)
+    if version not in versions:
         raise RulesError(f"the rules have no policy version {version!r}")
     return program
+
+
+def _stored_explanation(key: str) -> tuple[GroundProgram, list[str]] | None:
+    """The stored ground explanation program, loaded (None if there is none clingo can read)."""
+    found = stored_ground(key)
+    if found is None:
+        return None
+    path, externals, versions = found
+    log = _LogCapture()
+    try:
+        control = clingo.Control(list(EXPLAIN_ARGUMENTS), logger=log, message_limit=50)
+        control.load(str(path))  # the ground program _grounded_explanation stored
+        control.ground([("base", [])])
+    except RuntimeError:
+        return None  # gone since it was found (the cache cleared): grounded anew
+    if log.messages:
+        return None
+    return GroundProgram(control, log, EXPLAIN_ENTRY, externals), versions
+
+
+def _grounded_explanation(key: str, facts: list[clingo.Symbol]) -> tuple[GroundProgram, list[str]]:
+    """The explanation program grounded here, and stored when its version is one of the rules'."""
+    writer = AspifWriter()
+    program = PreparedProgram(EXPLAIN_ENTRY, EXPLAIN_ARGUMENTS, facts=facts, sliced=True, observer=writer)
+    versions = [arguments[0].name for arguments in program.facts_of("version", 4)]
+    text = writer.text()
+    if text is not None and any(fact.name == "version_is" and fact.arguments[0].name in versions for fact in facts):
+        store(key, GROUND, text, ground_details(program.named_externals(), versions))
+    return program, versions
 
 
 def rules_with_static_data() -> PreparedProgram:
@@ -450,12 +473,18 @@ def rules_with_static_data() -> PreparedProgram:
 
 
 def _explanation_rules(sliced: bool, version: str | None = None) -> PreparedProgram:
-    """The explanation program; with ``version``, that version's ``version_is/1`` is a fact (a
-    name the rules produced, never user text), else every version's is an external."""
+    """The explanation program grounded here; with ``version``, that version's ``version_is/1`` is
+    a fact, else every version's is an external."""
+    return PreparedProgram(EXPLAIN_ENTRY, EXPLAIN_ARGUMENTS, facts=_explanation_facts(version), sliced=sliced)
+
+
+def _explanation_facts(version: str | None) -> list[clingo.Symbol]:
+    """The kind/code table, and ``version_is(version)`` (a name the rules produced, never user
+    text) when there is one."""
     from reasoner._facts import kind_code_facts, version_fact
     from reasoner.vocabulary import KIND_CODES
 
     facts = kind_code_facts(KIND_CODES)
     if version is not None:
         facts.append(version_fact(version))
-    return PreparedProgram(EXPLAIN_ENTRY, EXPLAIN_ARGUMENTS, facts=facts, sliced=sliced)
+    return facts
