@@ -100,31 +100,33 @@ def grounding_per_case(count: int, entry: str = "main.lp") -> float:
 
 class SolveCounter:
     """Counts the solves of prepared programs (the explanation's) while it is active, through
-    either of PreparedProgram's solve methods (earlier code, measured by before_after.py, has
-    only `solve`)."""
+    each solve method of the class that defines it: GroundProgram's named ones (a program loaded
+    from the disk cache is one) and PreparedProgram's (earlier code, measured by before_after.py,
+    has only PreparedProgram, and there only `solve`)."""
 
     METHODS = ("solve", "solve_named", "satisfiable_named")
 
     def __init__(self) -> None:
         self.solves = 0
-        self._originals = {name: getattr(_solve.PreparedProgram, name)
-                           for name in self.METHODS if hasattr(_solve.PreparedProgram, name)}
+        classes = [getattr(_solve, name) for name in ("GroundProgram", "PreparedProgram") if hasattr(_solve, name)]
+        self._originals = {(owner, name): owner.__dict__[name]
+                           for owner in classes for name in self.METHODS if name in owner.__dict__}
 
     def __enter__(self) -> SolveCounter:
-        for name, original in self._originals.items():
-            setattr(_solve.PreparedProgram, name, self._counted(original))
+        for (owner, name), original in self._originals.items():
+            setattr(owner, name, self._counted(original))
         return self
 
     def _counted(self, original: Any) -> Any:
-        def counted(program: _solve.PreparedProgram, *args: object, **kwargs: object) -> object:
+        def counted(program: Any, *args: object, **kwargs: object) -> object:
             self.solves += 1
             return original(program, *args, **kwargs)
 
         return counted
 
     def __exit__(self, *_: object) -> None:
-        for name, original in self._originals.items():
-            setattr(_solve.PreparedProgram, name, original)
+        for (owner, name), original in self._originals.items():
+            setattr(owner, name, original)
 
 
 def explained_in_process(count: int, repeating: bool) -> tuple[float, float]:
