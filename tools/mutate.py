@@ -68,6 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the project's own package, when run as tools/mutate.py
     sys.path.insert(0, str(ROOT))
 ASP_DIR_VARIABLE = "REASONER_ASP_DIR"  # reasoner/_solve.py: asp_dir()
+CACHE_DIR_VARIABLE = "REASONER_CACHE_DIR"  # reasoner/_disk_cache.py: cache_dir()
 TOOL = "tools/mutate.py"
 REPORT_VERSION = 1
 
@@ -877,6 +878,9 @@ def snapshot(root: Path, target: Path, leave_out: Sequence[Path] = ()) -> Path:
 def child_env(asp: Path, project: Path) -> dict[str, str]:
     env = dict(os.environ)
     env[ASP_DIR_VARIABLE] = str(asp)
+    # The rules' disk cache beside the mutant's copy, removed with it: every mutant is another set
+    # of rules, whose stored programs (ADR 0013) would otherwise pile up in the user's cache.
+    env[CACHE_DIR_VARIABLE] = str(asp.parent / "reasoner-cache")
     env["PYTHONPATH"] = str(project)
     env["HYPOTHESIS_PROFILE"] = "mutation"
     env["PYTHONDONTWRITEBYTECODE"] = "1"

@@ -368,3 +368,12 @@ def test_ctrl_c_stops_every_check_and_keeps_the_report(tmp_path: Path) -> None:
     assert {m["outcome"] for m in report["mutants"]} <= {"not run", "killed"}
     assert not _processes_under(scratch)
     assert list(scratch.iterdir()) == []
+
+
+def test_each_mutant_reads_and_writes_the_rules_cache_beside_its_own_copy(tmp_path: Path) -> None:
+    # Every mutant is another set of rules: its stored programs (the sliced rule files and the
+    # ground explanation program) go in its own folder, removed with it, not the user's cache.
+    asp = tmp_path / "m1-x" / "asp"
+    env = mutate.child_env(asp, tmp_path / "project")
+    assert env["REASONER_ASP_DIR"] == str(asp)
+    assert Path(env["REASONER_CACHE_DIR"]).parent == asp.parent
