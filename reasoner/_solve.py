@@ -3,14 +3,17 @@
 Programs are loaded from the ``asp`` folder shipped inside the package (or the
 project's ``asp/`` in a source checkout), or from the folder that the environment
 variable ``REASONER_ASP_DIR`` names (another copy of the rules: tools/mutate.py
-points each mutant's checks at its own copy). Facts arrive as Symbols and are added
-through the backend. Every message clingo logs is a rules bug (all input
+points each mutant's checks at its own copy); and, once sliced or grounded, from the
+copies this module stores in the disk cache: each program's slice as a rule file, the
+explanation program's ground program in aspif (ADR 0013). Facts arrive as Symbols and are
+added through the backend. Every message clingo logs is a rules bug (all input
 predicates are ``#defined``), so it raises ``RulesError`` instead of passing
 silently; so does clingo's own ``RuntimeError``.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -160,6 +163,7 @@ class SlicedProgram:
         self._loaded = False
         self.text_file = text_file
         self.origins = origins
+        atexit.register(self._release)
 
     @property
     def statements(self) -> tuple[ast.AST, ...]:
@@ -170,6 +174,12 @@ class SlicedProgram:
                 self.text_file = None
                 self._statements = _sliced_from_files(*self._source)
         return self._statements
+
+    def _release(self) -> None:
+        """Drop the statements while clingo is still loaded: an AST object freed at interpreter
+        shutdown, after the lazily imported ``clingo.ast`` module was torn down, cannot release
+        itself (Python prints an ignored exception for each, hundreds at the end of a run)."""
+        self._statements = None
 
     def add_to(self, control: clingo.Control, log: _LogCapture) -> None:
         """Add the program to ``control``: the stored file loaded into the first Control (if it is
