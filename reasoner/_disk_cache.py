@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,10 +38,20 @@ def cache_dir() -> Path | None:
     return Path(base) / "reasoner"
 
 
-@cache
 def rules_digest(folder: Path) -> str:
-    """A hash of every .lp file under the rules folder, path and bytes: read once per process,
-    as every other cache of the rules' data in a process is (reasoner/_solve.py's ``asp_dir``)."""
+    """A hash of every .lp file under the rules folder, path and bytes: read once per process, as
+    every other cache of the rules' data in a process is (reasoner/_solve.py's ``asp_dir``). An
+    entry keyed with it is written only while the folder still has it (``write_text``)."""
+    if folder not in _DIGESTS:
+        _DIGESTS[folder] = _digest_now(folder)
+    return _DIGESTS[folder]
+
+
+_DIGESTS: dict[Path, str] = {}  # each rules folder's digest when this process first read it
+_KEY_FOLDERS: dict[str, Path] = {}  # the rules folder each key was made for
+
+
+def _digest_now(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*.lp")):
         digest.update(path.relative_to(folder).as_posix().encode())
@@ -50,6 +59,17 @@ def rules_digest(folder: Path) -> str:
         digest.update(path.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _rules_unchanged(key: str) -> bool:
+    """Whether the rules the key was made for still have the digest in the key: what a process
+    computed after its rules were edited is not stored under the earlier rules' key, where every
+    later process would read it for those rules (read only when an entry is written: rarely)."""
+    folder = _KEY_FOLDERS.get(key)
+    try:
+        return folder is None or _digest_now(folder) == _DIGESTS.get(folder)
+    except OSError:
+        return False
 
 
 def source_digest(*paths: Path) -> str:
@@ -68,7 +88,9 @@ def entry_key(folder: Path, kind: str, parts: Iterable[str]) -> str:
     for part in (kind, rules_digest(folder), clingo.__version__, *parts):
         digest.update(part.encode())
         digest.update(b"\0")
-    return f"{kind}-{digest.hexdigest()[:32]}"
+    key = f"{kind}-{digest.hexdigest()[:32]}"
+    _KEY_FOLDERS[key] = folder
+    return key
 
 
 def read_entry(key: str) -> Any | None:
@@ -106,7 +128,7 @@ def write_text(key: str, text: str, suffix: str) -> Path | None:
     import tempfile  # here: a process that finds its entries never loads it
 
     path = text_path(key, suffix)
-    if path is None:
+    if path is None or not _rules_unchanged(key):
         return None
     written: Path | None = None
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
@@ -157,29 +158,34 @@ class SlicedProgram:
     """
 
     def __init__(self, folder: Path, entries: tuple[str, ...], statements: tuple[ast.AST, ...] | None = None,
-                 text_file: Path | None = None, origins: tuple[str, ...] = ()) -> None:
+                 text_file: Path | None = None, origins: tuple[str, ...] = (), key: str = "") -> None:
         self._source = (folder, entries)
+        self._key = key
         self._statements = statements
         self._loaded = False
         self.text_file = text_file
         self.origins = origins
-        atexit.register(self._release)
+        _HOLDING_STATEMENTS.add(self)
 
     @property
     def statements(self) -> tuple[ast.AST, ...]:
         if self._statements is None:
-            if self.text_file is not None and self.text_file.is_file():
-                self._statements = tuple(_parsed([str(self.text_file)], "the sliced program", self)[1:])
-            else:  # gone since it was found (the cache was cleared): sliced anew
-                self.text_file = None
-                self._statements = _sliced_from_files(*self._source)
+            self._statements = self._parsed_stored_file() or _sliced_from_files(*self._source)
         return self._statements
 
-    def _release(self) -> None:
-        """Drop the statements while clingo is still loaded: an AST object freed at interpreter
-        shutdown, after the lazily imported ``clingo.ast`` module was torn down, cannot release
-        itself (Python prints an ignored exception for each, hundreds at the end of a run)."""
-        self._statements = None
+    def _parsed_stored_file(self) -> tuple[ast.AST, ...] | None:
+        """The stored file's statements, if it is still there with its digest (checked again: it
+        may have changed since the first Control loaded it); else None, and the slice is taken
+        from the rule files."""
+        found = stored_rules(self._key, self._source[0]) if self.text_file is not None else None
+        if found is None or found[0] != self.text_file:
+            self.text_file = None
+            return None
+        try:
+            return tuple(_parsed([str(self.text_file)], "the sliced program", self)[1:])
+        except RulesError:
+            self.text_file = None
+            return None
 
     def add_to(self, control: clingo.Control, log: _LogCapture) -> None:
         """Add the program to ``control``: the stored file loaded into the first Control (if it is
@@ -187,11 +193,31 @@ class SlicedProgram:
         if self.text_file is not None:
             log.relocate(self)
         if not self._loaded and self._statements is None and self.text_file is not None \
-                and self.text_file.is_file():
+                and _is_file(self.text_file):
             self._loaded = True
             control.load(str(self.text_file))  # the rule file _relevant stored from these rules
         else:
             _add_statements(control, self.statements)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder that cannot be read: as if the file were not there
+        return False
+
+
+# Every sliced program, so that their statements are dropped at exit while clingo is still loaded:
+# an AST object freed at interpreter shutdown, after the lazily imported ``clingo.ast`` module was
+# torn down, cannot release itself (Python prints an ignored exception for each, hundreds at the
+# end of a run).
+_HOLDING_STATEMENTS: weakref.WeakSet[SlicedProgram] = weakref.WeakSet()
+
+
+@atexit.register
+def _release_statements() -> None:
+    for program in list(_HOLDING_STATEMENTS):
+        program._statements = None
 
 
 @cache
@@ -203,7 +229,7 @@ def _relevant(folder: Path, entries: tuple[str, ...]) -> SlicedProgram:
     key = entry_key(folder, "sliced", [*entries, source_digest(*STORE_SOURCES)])
     found = stored_rules(key, folder)
     if found is not None:
-        return SlicedProgram(folder, entries, text_file=found[0], origins=found[1])
+        return SlicedProgram(folder, entries, text_file=found[0], origins=found[1], key=key)
     statements = _sliced_from_files(folder, entries)
     text = rules_text([str(statement) for statement in statements])
     if text is not None:

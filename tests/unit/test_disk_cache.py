@@ -96,7 +96,7 @@ def test_a_change_to_any_rule_file_is_another_key(cache_folder: Path, rules: Pat
     label_file = rules / "catalogue.lp"
     label_file.write_text(label_file.read_text(encoding="utf-8") + "\n% a comment changes the key too\n",
                           encoding="utf-8")
-    _disk_cache.rules_digest.cache_clear()  # (read once per process, as the rules are)
+    _disk_cache._DIGESTS.clear()  # (read once per process, as the rules are)
     sliced_anew(rules)
     assert len(entries_in(cache_folder)) == 2
 
@@ -114,6 +114,22 @@ def _edit_program(entry: Path, text: str) -> None:
         program.unlink()
     else:
         program.write_text("".join(lines[:-1]) + text, encoding="utf-8")
+
+
+def test_what_a_process_computes_after_its_rules_changed_is_not_stored_under_the_old_key(
+    cache_folder: Path, rules: Path,
+) -> None:
+    """A process reads the rules' digest once; if the rule files change while it runs, what it
+    slices from them must not be stored under the earlier rules' key, where every later process
+    would read it for those rules (they come back with a revert)."""
+    sliced_anew(rules)  # the digest read, the slice stored
+    for stored in cache_folder.glob("sliced-*"):
+        stored.unlink()
+    show = rules / "show.lp"
+    show.write_text(show.read_text(encoding="utf-8") + "\n:- case(C), dos(C, 19000101).\n", encoding="utf-8")
+    edited = sliced_anew(rules)  # the same key (the digest read before), computed from the edit
+    assert any("19000101" in str(statement) for statement in edited.statements)
+    assert not list(cache_folder.glob("sliced-*"))
 
 
 @pytest.mark.parametrize(("damage", "text"), [
@@ -159,18 +175,27 @@ def test_one_decision_loads_the_stored_program_without_parsing_it_and_a_second_p
 
 
 @pytest.mark.usefixtures("cache_folder")
-@pytest.mark.parametrize("removed_before", ["the first Control", "the second Control"])
-def test_a_stored_program_removed_after_it_was_found_is_sliced_from_the_rules(removed_before: str) -> None:
-    """The cache may be cleared while a process runs: what it found and then lost is sliced anew
-    from the rule files, with the same decision."""
+@pytest.mark.parametrize("damage", ["removed before the first Control", "removed before the second Control",
+                                    "halved before the second Control", "a rule added before the second Control"])
+def test_a_stored_program_lost_or_damaged_after_it_was_found_is_sliced_from_the_rules(damage: str) -> None:
+    """The cache may be cleared or damaged while a process runs (a service, a batch worker): what
+    it found and then lost is sliced anew from the rule files, with the same decision, and the
+    file is checked against its digest again before a second Control parses it."""
     case = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     first = decide(case).to_json()  # slices and stores
     _solve._relevant.cache_clear()
     program = _solve._relevant(_solve.asp_dir(), ("main.lp",))
     assert program.text_file is not None
-    if removed_before == "the second Control":
+    text_file = program.text_file
+    if damage != "removed before the first Control":
         assert decide(case).to_json() == first  # the first Control loads the file
-    program.text_file.unlink()
+    if damage.startswith("halved"):
+        text = text_file.read_text(encoding="utf-8")
+        text_file.write_text(text[: len(text) // 2], encoding="utf-8")
+    elif damage.startswith("a rule added"):  # a program that parses, but no case has an answer
+        text_file.write_text(text_file.read_text(encoding="utf-8") + ":- case(C).\n", encoding="utf-8")
+    else:
+        text_file.unlink()
     assert decide(case).to_json() == first
     assert program.text_file is None  # sliced from the rule files
 
