@@ -83,6 +83,10 @@ class SolvedModel:
     optimal: bool
 
 
+# A location in a stored rule file (its path, line and columns) and the origin of each of its lines.
+Relocation = tuple[re.Pattern[str], tuple[str, ...]]
+
+
 class _LogCapture:
     """clingo's messages, each on one line. For a program loaded from the sliced copy of the rules
     in the disk cache, a location in that file (``FILE:LINE:COLUMN...``) is named by the rule
@@ -90,25 +94,23 @@ class _LogCapture:
 
     def __init__(self) -> None:
         self.messages: list[str] = []
-        self._relocation: tuple[re.Pattern[str], tuple[str, ...]] | None = None
+        self._relocation: Relocation | None = None
 
-    def relocate(self, stored: SlicedProgram) -> None:
-        if stored.text_file is not None:
-            pattern = re.compile(re.escape(str(stored.text_file)) + _LINE_AND_COLUMNS)
-            self._relocation = (pattern, stored.origins)
+    def relocate(self, relocation: Relocation | None) -> None:
+        self._relocation = relocation
 
     def __call__(self, code: clingo.MessageCode, message: str) -> None:
         text = " ".join(message.split())
         if self._relocation is not None:
             pattern, origins = self._relocation
-            text = pattern.sub(partial(_origin, origins), text)
+            text = pattern.sub(partial(_relocated, origins), text)
         self.messages.append(f"{code.name}: {text}")
 
 
 _LINE_AND_COLUMNS = r":(\d+):\d+(?:-(?:\d+:)?\d+)?"
 
 
-def _origin(origins: tuple[str, ...], match: re.Match[str]) -> str:
+def _relocated(origins: tuple[str, ...], match: re.Match[str]) -> str:
     line = int(match.group(1))
     return origins[line - 1] if 0 < line <= len(origins) else match.group(0)
 
@@ -165,6 +167,9 @@ class SlicedProgram:
         self._loaded = False
         self.text_file = text_file
         self.origins = origins
+        # clingo names the stored file in its messages: each location in it named by its origin
+        self.relocation: Relocation | None = None if text_file is None else \
+            (re.compile(re.escape(str(text_file)) + _LINE_AND_COLUMNS), origins)
         _HOLDING_STATEMENTS.add(self)
 
     @property
@@ -182,7 +187,7 @@ class SlicedProgram:
             self.text_file = None
             return None
         try:
-            return tuple(_parsed([str(self.text_file)], "the sliced program", self)[1:])
+            return tuple(_parsed([str(self.text_file)], "the sliced program", self.relocation)[1:])
         except RulesError:
             self.text_file = None
             return None
@@ -190,8 +195,7 @@ class SlicedProgram:
     def add_to(self, control: clingo.Control, log: _LogCapture) -> None:
         """Add the program to ``control``: the stored file loaded into the first Control (if it is
         still there: a Control that failed to load a file cannot be used again), statements after."""
-        if self.text_file is not None:
-            log.relocate(self)
+        log.relocate(self.relocation)
         if not self._loaded and self._statements is None and self.text_file is not None \
                 and _is_file(self.text_file):
             self._loaded = True
@@ -244,12 +248,11 @@ def _sliced_from_files(folder: Path, entries: tuple[str, ...]) -> tuple[ast.AST,
     return tuple(_slice.relevant_statements(_parsed([str(folder / entry) for entry in entries], ", ".join(entries))))
 
 
-def _parsed(paths: list[str], what: str, stored: SlicedProgram | None = None) -> list[ast.AST]:
+def _parsed(paths: list[str], what: str, relocation: Relocation | None = None) -> list[ast.AST]:
     from clingo import ast
 
     log = _LogCapture()
-    if stored is not None:
-        log.relocate(stored)
+    log.relocate(relocation)
     parsed: list[ast.AST] = []
     try:
         # The project's own rule files (or the sliced copy _relevant stored), read as `load` reads them.
@@ -467,7 +470,7 @@ def explanation_program(version: str) -> GroundProgram:
     facts = _explanation_facts(version)
     key = entry_key(asp_dir(), "ground", [EXPLAIN_ENTRY, *EXPLAIN_ARGUMENTS, *map(str, facts),
                                           source_digest(*STORE_SOURCES)])
-    program, versions = _stored_explanation(key) or _grounded_explanation(key, facts)
+    program, versions = _stored_explanation(key) or _grounded_explanation(key, facts, version)
     if version not in versions:
         raise RulesError(f"the rules have no policy version {version!r}")
     return program
@@ -491,13 +494,13 @@ def _stored_explanation(key: str) -> tuple[GroundProgram, list[str]] | None:
     return GroundProgram(control, log, EXPLAIN_ENTRY, externals), versions
 
 
-def _grounded_explanation(key: str, facts: list[clingo.Symbol]) -> tuple[GroundProgram, list[str]]:
+def _grounded_explanation(key: str, facts: list[clingo.Symbol], version: str) -> tuple[GroundProgram, list[str]]:
     """The explanation program grounded here, and stored when its version is one of the rules'."""
     writer = AspifWriter()
     program = PreparedProgram(EXPLAIN_ENTRY, EXPLAIN_ARGUMENTS, facts=facts, sliced=True, observer=writer)
     versions = [arguments[0].name for arguments in program.facts_of("version", 4)]
     text = writer.text()
-    if text is not None and any(fact.name == "version_is" and fact.arguments[0].name in versions for fact in facts):
+    if text is not None and version in versions:
         store(key, GROUND, text, ground_details(program.named_externals(), versions))
     return program, versions
 
