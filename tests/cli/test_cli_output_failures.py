@@ -115,13 +115,19 @@ def test_running_out_of_memory_is_a_resource_error() -> None:
 def test_ctrl_c_stops_check_at_once_even_while_clingo_grounds() -> None:
     """Interrupting must stop a command promptly: Python cannot run a handler inside clingo's C
     code, so `check` leaves Ctrl-C to the system, which ends it at once, without a traceback."""
+    import datetime
     import signal
     import time
 
-    lines = [{"line": n, "hcpcs": "E0781", "modifiers": ["RR"], "date": "2020-07-01", "amount": 10}
-             for n in range(1, 801)]
-    case = {"case_id": "big", "date_of_service": "2020-07-01", "therapy": {"drug": "epoprostenol"},
-            "device": {"kind": "infusion_pump", "hcpcs": "E0781", "acquisition": "rental", "purchase_price": 1000},
+    # A pump rented daily past its price: from the 50th line each line's reasons name every earlier
+    # line, so grounding takes seconds (800 lines on one day took 0.4 s in all once the programs
+    # were stored ready to load, and Ctrl-C came after the work was done).
+    start = datetime.date(2021, 1, 4)
+    lines = [{"line": n, "hcpcs": "E0781", "modifiers": ["RR"], "amount": 100,
+              "date": (start + datetime.timedelta(days=n)).isoformat()} for n in range(1, 801)]
+    case = {"case_id": "big", "date_of_service": start.isoformat(), "therapy": {"drug": "epoprostenol"},
+            "device": {"kind": "infusion_pump", "hcpcs": "E0781", "acquisition": "rental", "purchase_price": 5000,
+                       "rental_paid_to_date": 100},
             "claim_lines": lines}
     process = subprocess.Popen([*REASONER, "check", "-", "--format", "json"], stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
