@@ -29,6 +29,7 @@ FIGURES = [  # (label, key in run.py's JSON, index in a pair or None, higher is 
     ("decide(), decision only, median ms", "latency_ms_decision_only", 0, False),
     ("decide(), explained, median ms", "latency_ms_with_explanation", 0, False),
     ("decide(), explained, p99 ms", "latency_ms_with_explanation", 1, False),
+    ("decide(), explained, p99 ms, the benchmark's grown process", "latency_ms_with_explanation_grown", 1, False),
     ("batch, decisions only, 1 job, cases/s", "batch_decisions_only_jobs1", None, True),
     ("batch, decisions only, 1 job, repeating, cases/s", "batch_decisions_only_repeating_jobs1", None, True),
     ("batch, decisions only, 2 jobs (CLI), cases/s", "batch_memory_mb_and_rate", 1, True),
