@@ -348,3 +348,17 @@ def test_the_code_table_answers_exactly_what_a_set_of_the_same_codes_answers() -
     assert 11 not in table
     assert sorted(table) == sorted(set(codes))
     assert len(table) == len(set(codes))
+
+
+def test_the_table_is_the_same_whatever_the_order_and_repeats_of_its_codes() -> None:
+    """The table sorts the list itself (the shipped list is nearly in order, not wholly): a
+    shuffled list with repeats gives the same records, in order, each code once, all found."""
+    lines = icd10cm._code_lines()
+    assert lines is not None
+    codes = lines.split()[:5000]
+    shuffled = [*codes, *codes[::7]]
+    random.Random(3).shuffle(shuffled)
+    table = icd10cm.CodeTable(shuffled)
+    assert table.records == icd10cm.CodeTable(sorted(set(codes))).records
+    assert list(table) == sorted(set(codes))
+    assert all(code in table for code in codes)
