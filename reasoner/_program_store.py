@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,8 @@ def stored_rules(key: str, folder: Path) -> tuple[Path, tuple[str, ...]] | None:
     if not isinstance(origins, list) or text.count("\n") != len(origins) \
             or not all(_is_origin(item) for item in origins):
         return None
-    return path, tuple(f"{folder / where}:{line}" for where, line in origins)
+    base = str(folder)  # os.path.join: a Path per line took a few ms of every `check`
+    return path, tuple(f"{os.path.join(base, where)}:{line}" for where, line in origins)
 
 
 def _is_origin(item: Any) -> bool:
