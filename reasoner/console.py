@@ -146,10 +146,20 @@ def plain_check_arguments(arguments: Sequence[str]) -> tuple[str, str, bool, str
     return case, str(output_format), "--full" in options, options.get("--as-of")
 
 
+def check_then_leave(case: str, output_format: str, full: bool, as_of: str | None) -> None:
+    """The plain `check`, then the process ends at once: its output is flushed and nothing else is
+    left to write, so the interpreter's teardown is skipped (freeing the ground programs, every
+    module and object: about 15 ms of a `check` of 150). An error leaves the usual way."""
+    check_case(case, output_format, full, as_of)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def _command(arguments: Sequence[str]) -> Callable[[], object]:
     plain = plain_check_arguments(arguments)
     if plain is not None:
-        return lambda: check_case(*plain)
+        return lambda: check_then_leave(*plain)
     from reasoner.cli import app
 
     return app

@@ -144,13 +144,17 @@ def test_conditions_and_schema_in_a_real_process() -> None:
 
 def test_check_never_loads_the_web_stack() -> None:
     """`reasoner serve` must not make `check` slower to start: the web stack loads only for serve."""
-    probe = (
-        "import sys, runpy\n"
+    probe = (  # a plain check leaves by os._exit (no teardown): the probe reports as it leaves
+        "import os, sys, runpy\n"
         f"sys.argv = ['reasoner', 'check', {str(ROOT / 'examples' / 'v-go.json')!r}, '--format', 'json']\n"
+        "def report():\n"
+        "    loaded = sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'httpx') if m in sys.modules)\n"
+        "    print('LOADED', loaded, file=sys.stderr, flush=True)\n"
+        "leave = os._exit\n"
+        "os._exit = lambda code: (report(), leave(code))\n"
         "try:\n    runpy.run_module('reasoner', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "loaded = sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'httpx') if m in sys.modules)\n"
-        "print('LOADED', loaded, file=sys.stderr)\n"
+        "report()\n"
     )
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
     assert "LOADED []" in completed.stderr, completed.stderr

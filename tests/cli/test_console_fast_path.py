@@ -55,6 +55,14 @@ FAST = "import sys; from reasoner.console import main; sys.argv[0] = 'reasoner';
 TYPER = "from reasoner.cli import app; app(prog_name='reasoner')"
 
 
+def probe(expression: str) -> str:
+    """FAST, printing ``expression`` to standard error as the process leaves: a plain check ends
+    with os._exit (no teardown), which the probe wraps; any other run ends after main()."""
+    return ("import os, sys; from reasoner.console import main; sys.argv[0] = 'reasoner'; "
+            f"report = lambda: print({expression}, file=sys.stderr, flush=True); leave = os._exit; "
+            "os._exit = lambda code: (report(), leave(code)); main(); report()")
+
+
 @pytest.mark.parametrize("arguments", [
     ["check", EXAMPLE, "--format", "json"],
     ["check", EXAMPLE],
@@ -69,13 +77,12 @@ def test_the_fast_path_prints_what_the_typer_command_prints(arguments: list[str]
 
 
 def test_the_fast_path_loads_no_typer() -> None:
-    probe = FAST + "; print('typer' in sys.modules, 'click' in sys.modules, file=sys.stderr)"
-    done = run(probe, "check", EXAMPLE, "--format", "json")
+    done = run(probe("'typer' in sys.modules, 'click' in sys.modules"), "check", EXAMPLE, "--format", "json")
     assert done.returncode == 0
     assert done.stderr.strip().splitlines()[-1] == "False False"
 
 
-PYDANTIC_PROBE = FAST + "; print('pydantic' in sys.modules, file=sys.stderr)"
+PYDANTIC_PROBE = probe("'pydantic' in sys.modules")
 
 
 @pytest.mark.parametrize("output_format", ["tree", "json"])
@@ -90,8 +97,8 @@ def test_a_valid_case_is_checked_without_loading_pydantic(output_format: str) ->
 def test_a_check_with_the_rules_cached_parses_no_rule_into_python(tmp_path: Path) -> None:
     # The sliced programs stored by the first check are loaded by clingo itself (ADR 0013): the
     # second parses no statement into Python, so it loads neither clingo's AST nor the slicer.
-    probe = FAST + "; print('clingo.ast' in sys.modules, 'reasoner._slice' in sys.modules, file=sys.stderr)"
-    first, second = (run(probe, "check", EXAMPLE, cache=tmp_path / "cache") for _ in range(2))
+    modules = probe("'clingo.ast' in sys.modules, 'reasoner._slice' in sys.modules")
+    first, second = (run(modules, "check", EXAMPLE, cache=tmp_path / "cache") for _ in range(2))
     assert (first.returncode, second.returncode) == (0, 0), second.stderr
     assert first.stdout == second.stdout
     assert first.stderr.strip().splitlines()[-1] == "True True"  # sliced from the rule files
@@ -115,3 +122,21 @@ def test_an_invalid_case_is_left_to_the_model_which_names_the_field(tmp_path: Pa
         assert done.returncode == 2
         assert done.stdout == ""
         assert done.stderr.splitlines() == [f"error: {problem}"]  # one line, in the model's words
+
+
+def test_a_plain_check_leaves_at_once_with_its_whole_output(tmp_path: Path) -> None:
+    # After printing, the process ends without the interpreter's teardown (about a tenth of a
+    # check): no exit handler runs, and the output, flushed first, is whole in a file as in a pipe.
+    at_exit = "import atexit; atexit.register(print, 'teardown', file=__import__('sys').stderr); " + FAST
+    out = tmp_path / "decision.txt"
+    with out.open("w", encoding="utf-8") as stdout:
+        done = subprocess.run([sys.executable, "-c", at_exit, "check", EXAMPLE, "-f", "json"], stdout=stdout,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120, check=False,
+                              env={**os.environ, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
+    typed = run(TYPER, "check", EXAMPLE, "-f", "json")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert len(typed.stdout) > 8192  # more than one buffer's worth
+    assert out.read_text(encoding="utf-8") == typed.stdout
+    refused = run(at_exit, "check", str(ROOT / "no-such-case.json"))
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1] == "teardown"  # an error leaves the usual way
