@@ -1,5 +1,5 @@
 """`python -m reasoner ...` is the same as `reasoner ...`."""
 
-from reasoner.console import main
+from reasoner.console import script
 
-main()
+script()

@@ -13,9 +13,9 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from reasoner.errors import InputFileError, InvalidCase, ReasonerError, RulesError
 from reasoner.outputs import json_text, message_line
@@ -146,27 +146,46 @@ def plain_check_arguments(arguments: Sequence[str]) -> tuple[str, str, bool, str
     return case, str(output_format), "--full" in options, options.get("--as-of")
 
 
-def check_then_leave(case: str, output_format: str, full: bool, as_of: str | None) -> None:
-    """The plain `check`, then the process ends at once: its output is flushed and nothing else is
-    left to write, so the interpreter's teardown is skipped (freeing the ground programs, every
-    module and object: about 15 ms of a `check` of 150). An error leaves the usual way."""
-    check_case(case, output_format, full, as_of)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
-def _command(arguments: Sequence[str]) -> Callable[[], object]:
+def _run(arguments: Sequence[str]) -> bool:
+    """Carry out a command line; True when it was a plain `check` whose output is written and
+    flushed (errors leave by SystemExit, from errors_to_exit or typer)."""
     plain = plain_check_arguments(arguments)
-    if plain is not None:
-        return lambda: check_then_leave(*plain)
-    from reasoner.cli import app
+    if plain is None:
+        from reasoner.cli import app
 
-    return app
+        app()
+        return False
+    check_case(*plain)
+    for stream in (sys.stdout, sys.stderr):  # either may be closed (`2>&-`): None
+        if stream is not None:
+            stream.flush()
+    return True
 
 
 def main() -> None:
-    """The console script's entry point: output that cannot be written is one line and exit 2."""
+    """The command line, returning to its caller (a test, a profiler, an embedding program)."""
+    _carry_out(sys.argv[1:])
+
+
+def script() -> None:
+    """The console script and `python -m reasoner`: main(), except that after a plain `check` the
+    process ends at once: its output is flushed and nothing is left to write, so the interpreter's
+    teardown (freeing the ground programs, every module and object: about 15 ms of a `check` of
+    150) is skipped. Not under a profiler or tracer (cProfile, coverage), whose results are
+    written at exit; an error leaves the usual way."""
+    if _carry_out(sys.argv[1:]) and not _observed():
+        os._exit(0)
+
+
+def _observed() -> bool:
+    """A profiler or tracer watches this process (it writes what it gathered at exit)."""
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: coverage's own hook
+    watched = monitoring is not None and any(monitoring.get_tool(tool) for tool in range(6))
+    return watched or sys.getprofile() is not None or sys.gettrace() is not None
+
+
+def _carry_out(arguments: Sequence[str]) -> bool:
+    """_run with output that cannot be written made one line and exit 2."""
     # This process loads no pydantic plugin: skip their discovery (tens of ms at start-up).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     # Ctrl-C ends a command at once, even inside clingo's grounding (where Python cannot run a
@@ -181,7 +200,7 @@ def main() -> None:
     if stdout_is_plain() and isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="replace")  # a character the console lacks is never a crash
     try:
-        _command(sys.argv[1:])()
+        return _run(arguments)
     except BrokenPipeError:
         _quiet_stdout()  # the reader went away (`... | head`): stop quietly, as Unix tools do
         raise SystemExit(0) from None
@@ -191,7 +210,7 @@ def main() -> None:
         _fail_output("not enough memory to decide this case")
 
 
-def _fail_output(reason: str) -> None:
+def _fail_output(reason: str) -> NoReturn:
     if sys.stderr is not None:
         print(f"error: {reason}", file=sys.stderr)
     _quiet_stdout()

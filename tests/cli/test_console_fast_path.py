@@ -8,7 +8,9 @@ accepts the same way, and both must give the same bytes and exit code.
 
 from __future__ import annotations
 
+import json
 import os
+import pstats
 import subprocess
 import sys
 from pathlib import Path
@@ -56,11 +58,8 @@ TYPER = "from reasoner.cli import app; app(prog_name='reasoner')"
 
 
 def probe(expression: str) -> str:
-    """FAST, printing ``expression`` to standard error as the process leaves: a plain check ends
-    with os._exit (no teardown), which the probe wraps; any other run ends after main()."""
-    return ("import os, sys; from reasoner.console import main; sys.argv[0] = 'reasoner'; "
-            f"report = lambda: print({expression}, file=sys.stderr, flush=True); leave = os._exit; "
-            "os._exit = lambda code: (report(), leave(code)); main(); report()")
+    """FAST, printing ``expression`` to standard error once main() has returned."""
+    return f"{FAST}; print({expression}, file=sys.stderr, flush=True)"
 
 
 @pytest.mark.parametrize("arguments", [
@@ -124,19 +123,54 @@ def test_an_invalid_case_is_left_to_the_model_which_names_the_field(tmp_path: Pa
         assert done.stderr.splitlines() == [f"error: {problem}"]  # one line, in the model's words
 
 
+SCRIPT = "import sys; from reasoner.console import script; sys.argv[0] = 'reasoner'; script()"
+AT_EXIT = "import atexit, sys; atexit.register(print, 'teardown', file=sys.stderr); "
+
+
 def test_a_plain_check_leaves_at_once_with_its_whole_output(tmp_path: Path) -> None:
-    # After printing, the process ends without the interpreter's teardown (about a tenth of a
-    # check): no exit handler runs, and the output, flushed first, is whole in a file as in a pipe.
-    at_exit = "import atexit; atexit.register(print, 'teardown', file=__import__('sys').stderr); " + FAST
+    # The console script, after printing, ends without the interpreter's teardown (about a tenth
+    # of a check): no exit handler runs, and the output, flushed first, is whole in a file as in
+    # a pipe.
     out = tmp_path / "decision.txt"
     with out.open("w", encoding="utf-8") as stdout:
-        done = subprocess.run([sys.executable, "-c", at_exit, "check", EXAMPLE, "-f", "json"], stdout=stdout,
-                              stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120, check=False,
-                              env={**os.environ, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
+        done = subprocess.run([sys.executable, "-c", AT_EXIT + SCRIPT, "check", EXAMPLE, "-f", "json"],
+                              stdout=stdout, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120,
+                              check=False, env={**os.environ, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
     typed = run(TYPER, "check", EXAMPLE, "-f", "json")
     assert (done.returncode, done.stderr) == (0, "")
     assert len(typed.stdout) > 8192  # more than one buffer's worth
     assert out.read_text(encoding="utf-8") == typed.stdout
-    refused = run(at_exit, "check", str(ROOT / "no-such-case.json"))
+    refused = run(AT_EXIT + SCRIPT, "check", str(ROOT / "no-such-case.json"))
     assert refused.returncode == 2
     assert refused.stderr.splitlines()[-1] == "teardown"  # an error leaves the usual way
+
+
+def test_main_returns_to_its_caller_after_a_plain_check() -> None:
+    # An embedding program (or a test) that calls main() goes on after it: only the console
+    # script leaves at once.
+    done = run(AT_EXIT + FAST + "; print('after main', file=sys.stderr)", "check", EXAMPLE, "-f", "json")
+    assert done.returncode == 0
+    assert done.stderr.splitlines()[-2:] == ["after main", "teardown"]
+    assert json.loads(done.stdout)["decision"]
+
+
+def test_a_plain_check_with_standard_error_closed_still_succeeds() -> None:
+    # `reasoner check CASE 2>&-`: nothing is written to standard error, so its absence is no failure.
+    done = subprocess.run([sys.executable, "-m", "reasoner", "check", EXAMPLE, "-f", "json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          text=True, cwd=ROOT, timeout=120, check=False, close_fds=True,
+                          preexec_fn=lambda: os.close(2))
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["decision"]
+
+
+def test_a_profiled_check_keeps_its_profile(tmp_path: Path) -> None:
+    # Under cProfile the process does not leave early: the profile, written at exit, is complete.
+    profile = tmp_path / "check.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "reasoner", "check",
+                           EXAMPLE, "-f", "json"], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["decision"]
+    stats = pstats.Stats(str(profile))
+    assert any(name == "decide" for (_, _, name) in stats.stats)  # type: ignore[attr-defined]

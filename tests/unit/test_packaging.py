@@ -70,7 +70,7 @@ def test_wheel_contains_every_module_and_the_console_script(wheel: Path) -> None
     with zipfile.ZipFile(wheel) as archive:
         entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
         text = archive.read(entry_points).decode("utf-8")
-    assert "reasoner = reasoner.console:main" in text
+    assert "reasoner = reasoner.console:script" in text
 
 
 def test_unpacked_wheel_decides_with_its_own_rules(wheel: Path, tmp_path: Path) -> None:
