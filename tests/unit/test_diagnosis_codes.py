@@ -350,6 +350,16 @@ def test_the_code_table_answers_exactly_what_a_set_of_the_same_codes_answers() -
     assert len(table) == len(set(codes))
 
 
+def test_a_code_with_a_byte_below_the_space_is_found_beside_its_prefix() -> None:
+    """Records are padded with spaces, so the order that bisection needs is the padded records'
+    order: "A\x01" sorts after "A" as a code but before "A " as a record."""
+    codes = ["A", "A\x01", "AB", "A\x01"]
+    table = icd10cm.CodeTable(codes)
+    for probe in [*codes, "A\x02", "B", "\x01"]:
+        assert (probe in table) == (probe in set(codes)), repr(probe)
+    assert sorted(table) == sorted(set(codes))
+
+
 def test_the_table_is_the_same_whatever_the_order_and_repeats_of_its_codes() -> None:
     """The table sorts the list itself (the shipped list is nearly in order, not wholly): a
     shuffled list with repeats gives the same records, in order, each code once, all found."""
