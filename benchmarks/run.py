@@ -165,7 +165,9 @@ def fresh_latency(count: int) -> dict[str, list[float]]:
     single-case latency is measured where no earlier figure of the run has grown the process, and
     in the grown process beside it."""
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--latency-only", str(count)],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the latency process failed (exit {done.returncode}):\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -408,7 +410,7 @@ def main() -> None:
     parser.add_argument("--latency-only", type=int, metavar="N",
                         help="only decide()'s latency on N cases, as JSON (fresh_latency runs this in a new process)")
     args = parser.parse_args()
-    if args.latency_only:
+    if args.latency_only is not None:
         print(json.dumps(latency_only(args.latency_only)))
         return
     if args.quick:
