@@ -18,10 +18,12 @@ import gc
 import json
 import multiprocessing
 import os
+import pickle
 import select
 import signal
 import stat
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -29,7 +31,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -254,6 +256,7 @@ class _Workers:
     explanation: bool
     as_of: str | None
     notice: Callable[[str], None]
+    folder: str = ""  # where workers leave their chunks' outputs (_decide_to_file)
 
     def pool(self) -> ProcessPoolExecutor:
         # The resource tracker (started with the first pool, with this process's -W options) cleans
@@ -266,19 +269,63 @@ class _Workers:
             initializer=_worker_start, initargs=(os.getpid(),),
         )
 
-    def submit(self, pool: ProcessPoolExecutor, chunk: list[tuple[int, str]]) -> Future[list[LineOutput]]:
+    def submit(self, pool: ProcessPoolExecutor, chunk: list[tuple[int, str]]) -> Future[Sent]:
         try:
-            return pool.submit(self.decide, chunk, self.explanation, self.as_of)
+            return pool.submit(_decide_to_file, self.decide, self.folder, chunk, self.explanation, self.as_of)
         except BrokenProcessPool as error:  # a worker died since the last submit: decided again in a new pool
-            failed: Future[list[LineOutput]] = Future()
-            failed.set_exception(error)
-            return failed
+            return _failed(error)
 
 
-Flight = tuple[list[tuple[int, str]], Future[list[LineOutput]]]  # a chunk and its decision
+def _failed(error: Exception) -> Future[Sent]:
+    failed: Future[Sent] = Future()
+    failed.set_exception(error)
+    return failed
+
+
+# What a worker sends back for a chunk: the name of a file that holds its outputs, so that the
+# message is far under PIPE_BUF bytes and goes into the result pipe in one write, whole or not at
+# all, whenever the worker is killed. The outputs themselves (about 1 KB a line explained) took
+# many writes; a worker killed between two of them left half a message, and ProcessPoolExecutor's
+# reader waited for the rest forever: the batch hung. Without a file (the folder full or gone),
+# the outputs themselves, as before.
+Sent = str | list[LineOutput]
+
+
+def _decide_to_file(decide: Decide, folder: str, chunk: list[tuple[int, str]], explanation: bool,
+                    as_of: str | None) -> Sent:
+    outputs = decide(chunk, explanation, as_of)
+    try:
+        handle, path = tempfile.mkstemp(prefix=f"lines-{chunk[0][0]}-", dir=folder)
+        with open(handle, "wb") as stream:
+            pickle.dump(outputs, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        return outputs
+    return path
+
+
+def _received(sent: Sent) -> list[LineOutput]:
+    """A chunk's outputs from what its worker sent; their file is removed."""
+    if not isinstance(sent, str):
+        return sent
+    try:
+        with open(sent, "rb") as stream:
+            outputs: list[LineOutput] = pickle.load(stream)
+    finally:
+        with suppress(OSError):
+            os.unlink(sent)
+    return outputs
+
+
+Flight = tuple[list[tuple[int, str]], Future[Sent]]  # a chunk and its decision
 
 
 def _in_workers(work: Iterator[list[tuple[int, str]]], workers: _Workers) -> Iterator[LineOutput]:
+    """_in_pool, with a folder for the workers' outputs that goes with the batch."""
+    with tempfile.TemporaryDirectory(prefix="reasoner-batch-") as folder:
+        yield from _in_pool(work, replace(workers, folder=folder))
+
+
+def _in_pool(work: Iterator[list[tuple[int, str]]], workers: _Workers) -> Iterator[LineOutput]:
     """Like pool.map, in order, with never more than WINDOW_PER_JOB chunks per job in flight (flat
     memory); a chunk whose worker died is decided again (_decide_again). Stopped early (an
     interruption, the reader gone), the workers are ended at once."""
@@ -299,9 +346,12 @@ def _in_workers(work: Iterator[list[tuple[int, str]]], workers: _Workers) -> Ite
                     in_flight.append((chunk, workers.submit(pool, chunk)))
             if not in_flight:
                 break
+            head, decided = in_flight[0]
             try:
-                outputs = in_flight[0][1].result()
-            except Exception:
+                outputs = _received(decided.result())
+            except Exception as error:
+                if decided.exception() is None:  # decided, but its outputs could not be read back
+                    in_flight[0] = (head, _failed(error))
                 pool = _decide_again(pool, in_flight, workers)
                 continue
             in_flight.popleft()
@@ -330,7 +380,7 @@ def _decide_again(pool: ProcessPoolExecutor, in_flight: deque[Flight], workers: 
     for index in failed:
         chunk = in_flight[index][0]
         try:
-            outputs = pool.submit(workers.decide, chunk, workers.explanation, workers.as_of).result()
+            outputs = _received(workers.submit(pool, chunk).result())
         except BrokenProcessPool:
             _discard(pool)
             pool = workers.pool()
@@ -339,7 +389,7 @@ def _decide_again(pool: ProcessPoolExecutor, in_flight: deque[Flight], workers: 
                                    "(killed, or out of memory)")
         except Exception as error:
             outputs = _lost(chunk, _unexpected(error))
-        done: Future[list[LineOutput]] = Future()
+        done: Future[Sent] = Future()
         done.set_result(outputs)
         in_flight[index] = (chunk, done)
     return pool
