@@ -25,11 +25,9 @@ from rich.console import Console  # noqa: E402
 
 from benchmarks.corpus import corpus  # noqa: E402
 from reasoner import decide, decide_all, parse_case  # noqa: E402
+from reasoner.batch import CHUNK_LINES  # noqa: E402
 from reasoner.outputs import json_text  # noqa: E402
 from reasoner.render import decision_view  # noqa: E402
-
-CHUNK = 64
-
 
 def _tree(decision: object) -> str:
     console = Console(file=io.StringIO(), width=100, color_system=None, force_terminal=False)
@@ -40,8 +38,8 @@ def _tree(decision: object) -> str:
 def outputs(count: int, explained: int, trees: int) -> Iterator[str]:
     cases = list(corpus(count))
     valid = [parse_case(case) for case in cases]
-    for start in range(0, count, CHUNK):
-        for decision in decide_all(valid[start:start + CHUNK], explanation=False):
+    for start in range(0, count, CHUNK_LINES):
+        for decision in decide_all(valid[start:start + CHUNK_LINES], explanation=False):
             yield "batch " + json_text(decision.to_json())
     for number, case in enumerate(cases[:explained]):
         decision = decide(case)

@@ -57,11 +57,14 @@ from reasoner.outputs import check_writable, is_device, json_text, same_file
 if TYPE_CHECKING:
     from reasoner.case import Case
 
-CHUNK_LINES = 64
+# One grounding per chunk: each pays about 10 ms whatever its cases (a new Control, the program
+# loaded and prepared: some 22 us per rule even where no fact matches), about a third of a
+# case's grounding in chunks of 64 and a sixth in chunks of 128 (docs/performance.md).
+CHUNK_LINES = 128
 # clingo keeps every symbol it ever made for the life of the process, so a worker's memory
-# grows with the distinct facts it has seen; a fresh worker after this many chunks keeps a
-# long batch flat (a restart costs about half a second).
-CHUNKS_PER_WORKER = 150
+# grows with the distinct facts it has seen; a fresh worker after this many chunks (9,600
+# cases) keeps a long batch flat (a restart costs about half a second).
+CHUNKS_PER_WORKER = 75
 COUNT_BLOCK = 1 << 20
 WINDOW_PER_JOB = 4  # chunks in flight per worker
 PARTIAL = ".partial"  # --out FILE is written to FILE.partial until the run is complete
@@ -396,7 +399,7 @@ def _decide_again(pool: ProcessPoolExecutor, in_flight: deque[Flight], workers: 
 
 
 def _span(chunks: list[list[tuple[int, str]]]) -> str:
-    """The input lines of some chunks, for a person: 65-128, 193-256."""
+    """The input lines of some chunks, for a person: 129-256, 385-512."""
     return ", ".join(f"{chunk[0][0]}-{chunk[-1][0]}" for chunk in chunks)
 
 
