@@ -29,6 +29,7 @@ from reasoner.batch import CHUNK_LINES  # noqa: E402
 from reasoner.outputs import json_text  # noqa: E402
 from reasoner.render import decision_view  # noqa: E402
 
+
 def _tree(decision: object) -> str:
     console = Console(file=io.StringIO(), width=100, color_system=None, force_terminal=False)
     console.print(decision_view(decision))  # type: ignore[arg-type]

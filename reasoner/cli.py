@@ -31,7 +31,9 @@ from reasoner.outputs import message_line
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from reasoner.batch import DeviceOutput, Interrupts, LineOutput, OutputFile
+    from reasoner.batch import Interrupts
+    from reasoner.batch_output import DeviceOutput, OutputFile
+    from reasoner.batch_records import LineOutput
     from reasoner.batch_report import BatchSummary
 
 app = typer.Typer(
@@ -177,8 +179,9 @@ def batch(
 ) -> None:
     """Decide many cases: one JSON line out per line in, in order; bad lines become error records."""
     _interrupt_raises()  # Ctrl-C: the lines written so far are kept
-    from reasoner.batch import Interrupted, Interrupts, count_lines, run_batch, tune_gc_for_batch
+    from reasoner.batch import Interrupted, Interrupts, count_lines, run_batch
     from reasoner.batch_report import BatchSummary, write_json_atomically
+    from reasoner.batch_workers import tune_gc_for_batch
     from reasoner.inputs import STDIN, numbered_lines, open_lines
 
     name = "standard input" if cases == STDIN else cases
@@ -274,7 +277,7 @@ def _open_out(
     """The --out file (None: standard output), locked; with --resume, its kept lines counted into ``summary``."""
     if out is None:
         return None
-    from reasoner.batch import OutputFile
+    from reasoner.batch_output import OutputFile
 
     return OutputFile.open(out, resume=resume, summary=summary, input_name=cases)
 

@@ -30,7 +30,8 @@ from typing import Any
 
 import pytest
 
-from reasoner.batch import CHUNK_LINES, _decide_to_file, _received, decide_chunk, run_batch
+from reasoner.batch import CHUNK_LINES, decide_chunk, run_batch
+from reasoner.batch_workers import decide_to_file, received
 from reasoner.case_checks import MAX_CLAIM_LINES
 from reasoner.inputs import MAX_CASE_BYTES
 
@@ -412,14 +413,14 @@ def test_a_worker_sends_back_a_message_that_one_pipe_write_carries_whole(tmp_pat
     chunk = [(number, input_line(number)) for number in range(1, CHUNK_LINES + 1)]
     outputs = decide_chunk(chunk, True, None)
     assert len(pickle.dumps(outputs)) > 4 * 65536  # many times the size of a pipe's buffer
-    sent = _decide_to_file(decide_chunk, str(tmp_path), chunk, True, None)
+    sent = decide_to_file(decide_chunk, str(tmp_path), chunk, True, None)
     assert isinstance(sent, str)
     assert len(pickle.dumps(sent)) < select.PIPE_BUF // 4  # with room for the executor's own fields
-    assert [output.text for output in _received(sent)] == [output.text for output in outputs]
+    assert [output.text for output in received(sent)] == [output.text for output in outputs]
     assert list(tmp_path.iterdir()) == []
     # Without a place for the file, the outputs themselves go back, as before.
-    unsent = _decide_to_file(decide_chunk, str(tmp_path / "gone"), chunk[:3], True, None)
-    assert [output.text for output in _received(unsent)] == [output.text for output in outputs[:3]]
+    unsent = decide_to_file(decide_chunk, str(tmp_path / "gone"), chunk[:3], True, None)
+    assert [output.text for output in received(unsent)] == [output.text for output in outputs[:3]]
 
 
 def test_the_workers_folder_goes_with_the_batch_however_it_ends(
@@ -457,7 +458,7 @@ def _gc_threshold_of_the_worker(
     """A chunk decider that answers each line with its worker's garbage collection thresholds."""
     import gc
 
-    from reasoner.batch import LineOutput
+    from reasoner.batch_records import LineOutput
 
     return [LineOutput(json.dumps(gc.get_threshold()), {}) for _ in chunk]
 
@@ -467,7 +468,7 @@ def test_workers_collect_garbage_less_often_and_the_callers_process_is_left_alon
     Python's default); the process that calls run_batch keeps its own thresholds."""
     import gc
 
-    from reasoner.batch import BATCH_GC_THRESHOLD
+    from reasoner.batch_workers import BATCH_GC_THRESHOLD
 
     saved = gc.get_threshold()
     gc.set_threshold(700, 10, 10)  # Python's default (a command-line batch run in this process changes it)
