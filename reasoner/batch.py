@@ -34,7 +34,7 @@ from reasoner.batch_report import (
     RULES_ERROR,
     TOO_LONG,
 )
-from reasoner.batch_workers import Workers, in_workers
+from reasoner.batch_workers import Workers, in_workers, remove_folders
 from reasoner.errors import ReasonerError, RulesError
 from reasoner.inputs import MAX_CASE_BYTES, MAX_CASE_TEXT, decode_json, json_problem
 from reasoner.inputs import NOT_UTF8 as NOT_UTF8_TEXT
@@ -267,18 +267,22 @@ class Interrupts:
         self._end(signum)
 
     def _end(self, signum: int) -> None:
-        if self._exit_at_once and self._stuck is not None:
-            self._stuck(signum)
-            os._exit(128 + signum)
+        if self._exit_at_once:
+            self._exit_now(signum)
         raise Interrupted(signum)
+
+    def _exit_now(self, signum: int) -> None:
+        if self._stuck is not None:
+            self._stuck(signum)
+        remove_folders()
+        os._exit(128 + signum)
 
     def _watch(self, reading: int) -> None:
         try:
             while data := os.read(reading, 64):
                 for signum in data:
                     if signum in self._previous and not self._taken.wait(self.GRACE) and self._stuck is not None:
-                        self._stuck(signum)
-                        os._exit(128 + signum)
+                        self._exit_now(signum)
         finally:
             os.close(reading)
 

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import pickle
 import select
+import shutil
 import signal
 import sys
 import tempfile
@@ -105,10 +106,24 @@ def received(sent: Sent) -> list[LineOutput]:
 Flight = tuple[list[tuple[int, str]], Future[Sent]]  # a chunk and its decision
 
 
+_FOLDERS: set[str] = set()  # the workers' folders of the batches running in this process
+
+
 def in_workers(work: Iterator[list[tuple[int, str]]], workers: Workers) -> Iterator[LineOutput]:
     """_in_pool, with a folder for the workers' outputs that goes with the batch."""
     with tempfile.TemporaryDirectory(prefix="reasoner-batch-") as folder:
-        yield from _in_pool(work, replace(workers, folder=folder))
+        _FOLDERS.add(folder)
+        try:
+            yield from _in_pool(work, replace(workers, folder=folder))
+        finally:
+            _FOLDERS.discard(folder)
+
+
+def remove_folders() -> None:
+    """Remove the workers' folders now: the process is about to end without unwinding (os._exit,
+    on a signal), so no `with` would."""
+    for folder in list(_FOLDERS):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _in_pool(work: Iterator[list[tuple[int, str]]], workers: Workers) -> Iterator[LineOutput]:

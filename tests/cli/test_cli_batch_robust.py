@@ -332,12 +332,17 @@ def test_resume_refuses_what_it_cannot_continue(tmp_path: Path, reference: Calla
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 def test_killing_the_batch_leaves_no_worker_nor_forkserver_alive(tmp_path: Path, signum: int) -> None:
     """Killed with -9 (no handler runs) or SIGTERM, a `--jobs 2` batch leaves no process behind:
-    its workers, forkserver and resource tracker all end within seconds."""
+    its workers, forkserver and resource tracker all end within seconds. On SIGTERM the workers'
+    folder goes too (after -9 nothing of the batch runs: it stays, with the chunks in flight)."""
     source = write_input(tmp_path / "cases.jsonl", 4000)
     out = tmp_path / "out.jsonl"
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     # No pipes: a survivor holding one would hang the test instead of failing it.
     process = subprocess.Popen([*REASONER, "batch", str(source), "--out", str(out), "--no-progress", "--jobs", "2"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                               env={**os.environ, "TMPDIR": str(temporary)})
+    wait_for(lambda: len(list(temporary.glob("reasoner-batch-*"))) == 1, "the workers' folder")
     wait_for(lambda: len(workers_of(process.pid)) == 2 and written(out) > 0, "two busy workers")
     children = descendants(process.pid)
     assert len(children) >= 4  # the resource tracker, the forkserver, two workers
@@ -350,6 +355,8 @@ def test_killing_the_batch_leaves_no_worker_nor_forkserver_alive(tmp_path: Path,
     for pid in survivors:  # tidy up before failing
         os.kill(pid, signal.SIGKILL)
     assert not survivors, f"processes outlived the batch: {survivors}"
+    if signum == signal.SIGTERM:
+        assert list(temporary.glob("reasoner-batch-*")) == []
 
 
 def test_a_killed_worker_loses_no_line(tmp_path: Path, reference: Callable[[int], dict[str, Any]]) -> None:
