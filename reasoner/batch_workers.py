@@ -43,7 +43,7 @@ class Workers:
     explanation: bool
     as_of: str | None
     notice: Callable[[str], None]
-    folder: str = ""  # where workers leave their chunks' outputs (decide_to_file)
+    folder: str | None = None  # where workers leave their chunks' outputs (decide_to_file; in_workers sets it)
 
     def pool(self) -> ProcessPoolExecutor:
         # The resource tracker (started with the first pool, with this process's -W options) cleans
@@ -78,9 +78,11 @@ def _failed(error: Exception) -> Future[Sent]:
 Sent = str | list[LineOutput]
 
 
-def decide_to_file(decide: Decide, folder: str, chunk: list[tuple[int, str]], explanation: bool,
-                    as_of: str | None) -> Sent:
+def decide_to_file(decide: Decide, folder: str | None, chunk: list[tuple[int, str]], explanation: bool,
+                   as_of: str | None) -> Sent:
     outputs = decide(chunk, explanation, as_of)
+    if folder is None:
+        return outputs
     try:
         handle, path = tempfile.mkstemp(prefix=f"lines-{chunk[0][0]}-", dir=folder)
         with open(handle, "wb") as stream:
@@ -237,7 +239,6 @@ def tune_gc_for_batch() -> None:
     gc.set_threshold(*BATCH_GC_THRESHOLD)
 
 
-
 def _worker_start(parent: int) -> None:
     """In each worker: Ctrl-C (sent to the whole terminal group) is the parent's to handle, so a
     worker prints no traceback; and the worker ends when the parent does, however it ends (a
@@ -268,4 +269,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
